@@ -1,0 +1,565 @@
+/* Group commit. Writer threads take up to batch_max queued reports, COPY them in one
+ * transaction (ids reserved ahead from the sequence, so COPY needs no RETURNING), and only
+ * after COMMIT succeeds call each report's done callback. It must never call done(SGW_OK)
+ * for a report whose commit is not confirmed, and never block the HTTP threads: submit only
+ * takes the queue lock. */
+#include "db/writer.h"
+
+#include "db/db.h"
+#include "gateway/common/log.h"
+#include "gateway/common/mem.h"
+#include "gateway/common/metrics.h"
+#include "gateway/common/timeutil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ID_BLOCK 4096
+#define BACKOFF_MIN_US 100000
+#define BACKOFF_MAX_US 2000000
+
+struct item {
+    struct sgw_report *report;
+    sgw_db_done_fn done;
+    void *arg;
+};
+
+struct worker {
+    struct sgw_db_writer *w;
+    int index;
+    pthread_t thread;
+    struct sgw_db_conn *conn;
+    int64_t *ids;            /* reserved ids, used from idpos to nids */
+    size_t idpos, nids, idcap;
+    int64_t backoff_us, retry_at;
+    struct item *batch;
+    char *buf; /* COPY data */
+    size_t buflen, bufcap;
+};
+
+struct sgw_db_writer {
+    struct sgw_db_writer_config cfg;
+    char *url;
+    pthread_mutex_t mu;
+    pthread_cond_t nonempty;
+    struct item *ring;
+    size_t head, count;
+    int stopping;
+    atomic_int connected; /* writers holding a live connection */
+    atomic_long depth;
+    struct worker *workers;
+    int started;
+};
+
+struct sgw_db_writer *
+sgw_db_writer_new(const struct sgw_db_writer_config *cfg)
+{
+    struct sgw_db_writer *w = sgw_xcalloc(1, sizeof *w);
+    w->cfg = *cfg;
+    w->url = sgw_xstrdup(cfg->url);
+    w->cfg.url = w->url;
+    w->ring = sgw_xcalloc((size_t)cfg->capacity, sizeof(struct item));
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->nonempty, NULL);
+    w->workers = sgw_xcalloc((size_t)cfg->writers, sizeof(struct worker));
+    return w;
+}
+
+enum sgw_status
+sgw_db_writer_submit(struct sgw_db_writer *w, struct sgw_report *r, sgw_db_done_fn done,
+                     void *arg)
+{
+    enum sgw_status st = SGW_OK;
+
+    if (atomic_load_explicit(&w->connected, memory_order_relaxed) == 0)
+        return SGW_DATABASE;
+    pthread_mutex_lock(&w->mu);
+    if (w->stopping || w->count == (size_t)w->cfg.capacity) {
+        st = SGW_BUSY;
+    } else {
+        size_t tail = (w->head + w->count) % (size_t)w->cfg.capacity;
+        w->ring[tail] = (struct item){r, done, arg};
+        w->count++;
+        atomic_store_explicit(&w->depth, (long)w->count, memory_order_relaxed);
+        pthread_cond_signal(&w->nonempty);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
+
+long
+sgw_db_writer_depth(void *w)
+{
+    return atomic_load(&((struct sgw_db_writer *)w)->depth);
+}
+
+int
+sgw_db_writer_up(const struct sgw_db_writer *w)
+{
+    return atomic_load(&((struct sgw_db_writer *)w)->connected) > 0;
+}
+
+/* --- COPY text encoding ------------------------------------------------------------------ */
+
+static void
+buf_reserve(struct worker *k, size_t more)
+{
+    if (k->buflen + more <= k->bufcap)
+        return;
+    while (k->buflen + more > k->bufcap)
+        k->bufcap = k->bufcap ? k->bufcap * 2 : 65536;
+    k->buf = sgw_xrealloc(k->buf, k->bufcap);
+}
+
+static void
+put_raw(struct worker *k, const char *s, size_t n)
+{
+    buf_reserve(k, n);
+    memcpy(k->buf + k->buflen, s, n);
+    k->buflen += n;
+}
+
+/* One COPY text field: NULL as \N, and the four characters COPY treats specially escaped. */
+static void
+put_field(struct worker *k, const char *s, int last)
+{
+    if (s == NULL) {
+        put_raw(k, "\\N", 2);
+    } else {
+        size_t n = strlen(s);
+        buf_reserve(k, 2 * n + 1);
+        char *o = k->buf + k->buflen;
+        for (size_t i = 0; i < n; i++) {
+            char c = s[i];
+            switch (c) {
+            case '\\': *o++ = '\\'; *o++ = '\\'; break;
+            case '\n': *o++ = '\\'; *o++ = 'n'; break;
+            case '\r': *o++ = '\\'; *o++ = 'r'; break;
+            case '\t': *o++ = '\\'; *o++ = 't'; break;
+            default: *o++ = c;
+            }
+        }
+        k->buflen = (size_t)(o - k->buf);
+    }
+    put_raw(k, last ? "\n" : "\t", 1);
+}
+
+static void
+put_row(struct worker *k, const struct sgw_report *r, int64_t id)
+{
+    char idbuf[24], keybuf[24], ing[40], rec[40];
+
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+    snprintf(keybuf, sizeof keybuf, "%lld", (long long)r->api_key_id);
+    sgw_rfc3339_format(r->ingested_at, ing, sizeof ing);
+    if (r->has_received_at)
+        sgw_rfc3339_format(r->received_at, rec, sizeof rec);
+    put_field(k, idbuf, 0);
+    put_field(k, ing, 0);
+    put_field(k, r->has_received_at ? rec : NULL, 0);
+    put_field(k, sgw_channel_name(r->channel), 0);
+    put_field(k, r->sender_raw, 0);
+    put_field(k, r->sender, 0);
+    put_field(k, sgw_sender_kind_name(r->sender_kind), 0);
+    put_field(k, r->content, 0);
+    put_field(k, r->city, 0);
+    put_field(k, r->country[0] ? r->country : NULL, 0);
+    put_field(k, r->reporter[0] ? r->reporter : NULL, 0);
+    put_field(k, r->source, 0);
+    put_field(k, r->api_key_id ? keybuf : NULL, 1);
+}
+
+/* --- one batch --------------------------------------------------------------------------- */
+
+enum outcome { DONE_OK, FAIL_BEFORE_SEND, FAIL_SQL, FAIL_CONN };
+
+static enum outcome
+classify_failure(struct worker *k)
+{
+    return sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_CONN;
+}
+
+static enum outcome
+reserve_ids(struct worker *k, size_t n, char *err, size_t errsz)
+{
+    if (k->nids - k->idpos >= n)
+        return DONE_OK;
+    char count[24];
+    const char *params[1] = {count};
+    size_t want = n > ID_BLOCK ? n : ID_BLOCK;
+    snprintf(count, sizeof count, "%zu", want);
+    PGresult *res = sgw_db_exec(k->conn, SGW_STMT_ids_reserve, params);
+    if (!sgw_db_ok(res)) {
+        sgw_db_error(k->conn, res, err, errsz);
+        PQclear(res);
+        return sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_BEFORE_SEND;
+    }
+    /* Values may interleave with other sessions' blocks: keep them as a list. Leftover ids
+     * are simply never used (sequences have gaps anyway). */
+    size_t rows = (size_t)PQntuples(res);
+    if (rows > k->idcap) {
+        k->idcap = rows;
+        k->ids = sgw_xrealloc(k->ids, rows * sizeof *k->ids);
+    }
+    for (size_t i = 0; i < rows; i++)
+        k->ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+    PQclear(res);
+    k->idpos = 0;
+    k->nids = rows;
+    return DONE_OK;
+}
+
+static enum outcome
+copy_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *err, size_t errsz)
+{
+    PGresult *res;
+
+    k->buflen = 0;
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = k->ids[k->idpos++];
+        put_row(k, items[i].report, ids[i]);
+    }
+    res = PQexec(k->conn->pg,
+                 "COPY reports (id, ingested_at, received_at, channel, sender_raw, sender,"
+                 " sender_kind, content, city, country, reporter_pseudonym, source, api_key_id)"
+                 " FROM STDIN");
+    if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) {
+        sgw_db_error(k->conn, res, err, errsz);
+        PQclear(res);
+        return sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_BEFORE_SEND;
+    }
+    PQclear(res);
+    if (PQputCopyData(k->conn->pg, k->buf, (int)k->buflen) != 1 ||
+        PQputCopyEnd(k->conn->pg, NULL) != 1) {
+        sgw_db_error(k->conn, NULL, err, errsz);
+        return classify_failure(k);
+    }
+    res = PQgetResult(k->conn->pg);
+    enum outcome out = DONE_OK;
+    if (!sgw_db_ok(res)) {
+        sgw_db_error(k->conn, res, err, errsz);
+        out = classify_failure(k);
+    }
+    PQclear(res);
+    /* Drain to the end of the command so the connection is ready for the next one. */
+    while ((res = PQgetResult(k->conn->pg)) != NULL)
+        PQclear(res);
+    return out;
+}
+
+static enum outcome
+insert_idem(struct worker *k, struct item *it, int64_t *id, int *replay, char *err,
+            size_t errsz)
+{
+    const struct sgw_report *r = it->report;
+    char ing[24], rec[24], key[24];
+    snprintf(ing, sizeof ing, "%lld", (long long)r->ingested_at);
+    snprintf(rec, sizeof rec, "%lld", (long long)r->received_at);
+    snprintf(key, sizeof key, "%lld", (long long)r->api_key_id);
+    const char *params[13] = {ing,
+                              r->has_received_at ? rec : NULL,
+                              sgw_channel_name(r->channel),
+                              r->sender_raw,
+                              r->sender,
+                              sgw_sender_kind_name(r->sender_kind),
+                              r->content,
+                              r->city,
+                              r->country[0] ? r->country : NULL,
+                              r->reporter[0] ? r->reporter : NULL,
+                              r->source,
+                              key,
+                              r->idempotency_key};
+    PGresult *res = sgw_db_exec(k->conn, SGW_STMT_report_insert_idem, params);
+    if (!sgw_db_ok(res))
+        goto fail;
+    if (PQntuples(res) == 1) {
+        *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        *replay = 0;
+        PQclear(res);
+        return DONE_OK;
+    }
+    PQclear(res);
+    const char *fparams[2] = {key, r->idempotency_key};
+    res = sgw_db_exec(k->conn, SGW_STMT_report_find_idem, fparams);
+    if (!sgw_db_ok(res) || PQntuples(res) != 1)
+        goto fail;
+    *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *replay = 1;
+    PQclear(res);
+    return DONE_OK;
+fail:
+    sgw_db_error(k->conn, res, err, errsz);
+    PQclear(res);
+    return classify_failure(k);
+}
+
+/* Writes items[0..n) in one transaction; on DONE_OK ids[] and replays[] are filled. */
+static enum outcome
+write_batch(struct worker *k, struct item *items, size_t n, int64_t *ids, int *replays,
+            char *err, size_t errsz)
+{
+    size_t nplain = 0, nidem = 0;
+    enum outcome out;
+
+    /* Plain reports first, in one COPY; idempotent ones after, one statement each. */
+    struct item *plain = sgw_xmalloc(n * sizeof *plain);
+    size_t *plain_pos = sgw_xmalloc(n * sizeof *plain_pos);
+    int64_t *plain_ids = sgw_xmalloc(n * sizeof *plain_ids);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].report->idempotency_key == NULL) {
+            plain_pos[nplain] = i;
+            plain[nplain++] = items[i];
+        } else {
+            nidem++;
+        }
+    }
+    if (nplain > 0) {
+        out = reserve_ids(k, nplain, err, errsz);
+        if (out != DONE_OK)
+            goto done;
+    }
+    /* A lone COPY is its own transaction: one round trip less. */
+    if (nidem > 0 && sgw_db_simple(k->conn, "BEGIN", err, errsz) != 0) {
+        out = sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_BEFORE_SEND;
+        goto done;
+    }
+    if (nplain > 0) {
+        out = copy_rows(k, plain, nplain, plain_ids, err, errsz);
+        if (out != DONE_OK)
+            goto rollback;
+        for (size_t j = 0; j < nplain; j++) {
+            ids[plain_pos[j]] = plain_ids[j];
+            replays[plain_pos[j]] = 0;
+        }
+    }
+    if (nidem > 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].report->idempotency_key == NULL)
+                continue;
+            out = insert_idem(k, &items[i], &ids[i], &replays[i], err, errsz);
+            if (out != DONE_OK)
+                goto rollback;
+        }
+        if (sgw_db_simple(k->conn, "COMMIT", err, errsz) != 0) {
+            out = classify_failure(k);
+            goto rollback;
+        }
+    }
+    out = DONE_OK;
+    goto done;
+rollback:
+    if (sgw_db_alive(k->conn) && PQtransactionStatus(k->conn->pg) != PQTRANS_IDLE)
+        sgw_db_simple(k->conn, "ROLLBACK", NULL, 0);
+done:
+    free(plain);
+    free(plain_pos);
+    free(plain_ids);
+    return out;
+}
+
+/* --- the thread -------------------------------------------------------------------------- */
+
+static void
+disconnect(struct worker *k)
+{
+    if (k->conn == NULL)
+        return;
+    sgw_db_close(k->conn);
+    k->conn = NULL;
+    k->idpos = k->nids = 0;
+    atomic_fetch_sub(&k->w->connected, 1);
+}
+
+static int
+ensure_connected(struct worker *k)
+{
+    char err[256];
+    int64_t now = sgw_monotonic_us();
+
+    if (k->conn != NULL && sgw_db_alive(k->conn))
+        return 0;
+    disconnect(k);
+    if (now < k->retry_at)
+        return -1;
+    k->conn = sgw_db_connect(k->w->url, err, sizeof err);
+    if (k->conn == NULL) {
+        k->backoff_us = k->backoff_us ? k->backoff_us * 2 : BACKOFF_MIN_US;
+        if (k->backoff_us > BACKOFF_MAX_US)
+            k->backoff_us = BACKOFF_MAX_US;
+        k->retry_at = now + k->backoff_us;
+        sgw_warn("event=db_connect_failed writer=%d retry_ms=%lld error=\"%s\"", k->index,
+                 (long long)(k->backoff_us / 1000), err);
+        return -1;
+    }
+    if (k->backoff_us)
+        sgw_info("event=db_reconnected writer=%d", k->index);
+    k->backoff_us = 0;
+    k->retry_at = 0;
+    atomic_fetch_add(&k->w->connected, 1);
+    return 0;
+}
+
+static void
+finish_all(struct item *items, size_t n, enum sgw_status st)
+{
+    for (size_t i = 0; i < n; i++)
+        items[i].done(items[i].arg, st, 0, 0);
+}
+
+static void
+process(struct worker *k, struct item *items, size_t n)
+{
+    int64_t *ids = sgw_xcalloc(n, sizeof *ids);
+    int *replays = sgw_xcalloc(n, sizeof *replays);
+    char err[512];
+    enum outcome out = FAIL_CONN;
+    int64_t t0 = sgw_monotonic_us();
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (ensure_connected(k) != 0) {
+            out = FAIL_CONN;
+            snprintf(err, sizeof err, "database unreachable");
+            break;
+        }
+        out = write_batch(k, items, n, ids, replays, err, sizeof err);
+        /* Retry only when nothing reached the server (e.g. it restarted while we idled). */
+        if (out != FAIL_BEFORE_SEND)
+            break;
+        disconnect(k);
+        k->retry_at = 0;
+    }
+
+    switch (out) {
+    case DONE_OK:
+        sgw_metrics_commit(n, sgw_monotonic_us() - t0);
+        sgw_metrics_reports_committed(n);
+        for (size_t i = 0; i < n; i++)
+            items[i].done(items[i].arg, SGW_OK, ids[i], replays[i]);
+        break;
+    case FAIL_SQL:
+        /* One bad row must not sink its neighbours: retry each on its own. */
+        sgw_warn("event=batch_failed writer=%d size=%zu error=\"%s\"", k->index, n, err);
+        if (n > 1) {
+            for (size_t i = 0; i < n; i++)
+                process(k, &items[i], 1);
+        } else {
+            items[0].done(items[0].arg, SGW_INTERNAL, 0, 0);
+        }
+        break;
+    case FAIL_BEFORE_SEND:
+    case FAIL_CONN:
+        sgw_warn("event=batch_failed writer=%d size=%zu error=\"%s\"", k->index, n, err);
+        disconnect(k);
+        finish_all(items, n, SGW_DATABASE);
+        break;
+    }
+    free(ids);
+    free(replays);
+}
+
+static void *
+worker_main(void *arg)
+{
+    struct worker *k = arg;
+    struct sgw_db_writer *w = k->w;
+    size_t cap = (size_t)w->cfg.batch_max;
+
+    for (;;) {
+        size_t n = 0;
+        pthread_mutex_lock(&w->mu);
+        while (w->count == 0 && !w->stopping) {
+            if (k->conn == NULL) {
+                /* Keep trying to reconnect while idle so /readyz and submit recover. */
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 200 * 1000000L;
+                if (ts.tv_nsec >= 1000000000L)
+                    ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+                pthread_cond_timedwait(&w->nonempty, &w->mu, &ts);
+                if (w->count == 0 && !w->stopping) {
+                    pthread_mutex_unlock(&w->mu);
+                    ensure_connected(k);
+                    pthread_mutex_lock(&w->mu);
+                }
+            } else {
+                pthread_cond_wait(&w->nonempty, &w->mu);
+            }
+        }
+        if (w->count == 0 && w->stopping) {
+            pthread_mutex_unlock(&w->mu);
+            break;
+        }
+        while (n < cap && w->count > 0) {
+            k->batch[n++] = w->ring[w->head];
+            w->head = (w->head + 1) % (size_t)w->cfg.capacity;
+            w->count--;
+        }
+        atomic_store_explicit(&w->depth, (long)w->count, memory_order_relaxed);
+        pthread_mutex_unlock(&w->mu);
+        process(k, k->batch, n);
+    }
+    disconnect(k);
+    return NULL;
+}
+
+int
+sgw_db_writer_start(struct sgw_db_writer *w)
+{
+    for (int i = 0; i < w->cfg.writers; i++) {
+        struct worker *k = &w->workers[i];
+        k->w = w;
+        k->index = i;
+        k->batch = sgw_xcalloc((size_t)w->cfg.batch_max, sizeof(struct item));
+        ensure_connected(k); /* so submit accepts reports as soon as serving starts */
+    }
+    for (int i = 0; i < w->cfg.writers; i++) {
+        if (pthread_create(&w->workers[i].thread, NULL, worker_main, &w->workers[i]) != 0) {
+            sgw_error("event=thread_create_failed what=writer errno=%d", errno);
+            pthread_mutex_lock(&w->mu);
+            w->stopping = 1;
+            pthread_cond_broadcast(&w->nonempty);
+            pthread_mutex_unlock(&w->mu);
+            for (int j = 0; j < i; j++)
+                pthread_join(w->workers[j].thread, NULL);
+            return -1;
+        }
+        w->started = i + 1;
+    }
+    return 0;
+}
+
+void
+sgw_db_writer_stop(struct sgw_db_writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->stopping = 1;
+    pthread_cond_broadcast(&w->nonempty);
+    pthread_mutex_unlock(&w->mu);
+    for (int i = 0; i < w->started; i++)
+        pthread_join(w->workers[i].thread, NULL);
+    w->started = 0;
+}
+
+void
+sgw_db_writer_free(struct sgw_db_writer *w)
+{
+    if (w == NULL)
+        return;
+    for (int i = 0; i < w->cfg.writers; i++) {
+        disconnect(&w->workers[i]);
+        free(w->workers[i].batch);
+        free(w->workers[i].buf);
+        free(w->workers[i].ids);
+    }
+    free(w->workers);
+    free(w->ring);
+    free(w->url);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->nonempty);
+    free(w);
+}

@@ -1,0 +1,42 @@
+/* The group-commit writer: a bounded queue of validated reports and writer threads that
+ * commit them in batches. A report is acknowledged (done callback with SGW_OK) only after
+ * the transaction that holds it has committed with synchronous_commit=on. */
+#ifndef SGW_DB_WRITER_H
+#define SGW_DB_WRITER_H
+
+#include "gateway/common/status.h"
+#include "gateway/intake/report.h"
+
+#include <stdint.h>
+
+/* Called exactly once per submitted report, from a writer thread. st is SGW_OK (id set,
+ * replay = 1 when an Idempotency-Key matched an earlier report), SGW_DATABASE or
+ * SGW_INTERNAL. After it returns the writer no longer touches the report. */
+typedef void (*sgw_db_done_fn)(void *arg, enum sgw_status st, int64_t id, int replay);
+
+struct sgw_db_writer_config {
+    const char *url;
+    int writers;   /* threads, one connection each */
+    int batch_max; /* reports per transaction */
+    int capacity;  /* queue slots */
+};
+
+struct sgw_db_writer; /* opaque */
+
+/* Returns a writer (free with sgw_db_writer_free); copies cfg. */
+struct sgw_db_writer *sgw_db_writer_new(const struct sgw_db_writer_config *cfg);
+int sgw_db_writer_start(struct sgw_db_writer *w); /* 0 or -1 */
+/* Stops taking reports, commits everything queued, joins the threads. */
+void sgw_db_writer_stop(struct sgw_db_writer *w);
+void sgw_db_writer_free(struct sgw_db_writer *w); /* accepts NULL */
+
+/* Queues r (still owned by the caller, who must keep it alive until done is called).
+ * Returns SGW_OK when queued, SGW_BUSY when the queue is full or stopping, SGW_DATABASE when
+ * no writer can reach PostgreSQL; then done is never called. */
+enum sgw_status sgw_db_writer_submit(struct sgw_db_writer *w, struct sgw_report *r,
+                                     sgw_db_done_fn done, void *arg);
+
+long sgw_db_writer_depth(void *w); /* queued reports; gauge-compatible signature */
+int sgw_db_writer_up(const struct sgw_db_writer *w); /* a writer is connected */
+
+#endif

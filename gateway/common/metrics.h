@@ -1,0 +1,28 @@
+/* Process-wide counters and histograms in Prometheus text format. Updates are lock-free
+ * atomics so the hot path pays a few nanoseconds. */
+#ifndef SGW_METRICS_H
+#define SGW_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SGW_METRICS_MAX_ROUTES 64
+
+/* Registers a route label (static string) and returns its index; call before serving. */
+int sgw_metrics_route(const char *label);
+
+void sgw_metrics_request(int route, unsigned status, int64_t elapsed_us);
+void sgw_metrics_commit(size_t batch, int64_t elapsed_us);
+void sgw_metrics_reports_committed(size_t n);
+
+/* Gauges read at scrape time. */
+typedef long (*sgw_metrics_gauge_fn)(void *arg);
+void sgw_metrics_gauge(const char *name, const char *help, sgw_metrics_gauge_fn fn, void *arg);
+
+/* Renders every metric; returns a heap buffer (caller frees) and its length in *len. */
+char *sgw_metrics_render(size_t *len);
+
+/* Forgets gauges (they point at objects being freed). */
+void sgw_metrics_reset_gauges(void);
+
+#endif

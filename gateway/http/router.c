@@ -1,0 +1,90 @@
+/* Route matching on path segments; "{x}" matches one non-empty segment. */
+#include "gateway/http/router.h"
+
+#include "gateway/common/metrics.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum sgw_hresult sgw_route_reports_post(struct sgw_request *req);
+enum sgw_hresult sgw_route_healthz(struct sgw_request *req);
+enum sgw_hresult sgw_route_readyz(struct sgw_request *req);
+enum sgw_hresult sgw_route_metrics(struct sgw_request *req);
+
+#define WRITERS (SGW_ROLE_BIT(SGW_ROLE_REPORTER) | SGW_ROLE_BIT(SGW_ROLE_RELAY))
+
+static struct sgw_route routes[] = {
+    {"POST", "/v1/reports", WRITERS, SGW_BODY_JSON, sgw_route_reports_post, 0},
+    {"GET", "/healthz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_healthz, 0},
+    {"GET", "/readyz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_readyz, 0},
+    {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_metrics, 0},
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+static int unmatched_metric;
+
+void
+sgw_router_init(void)
+{
+    static char labels[NROUTES][96];
+    for (size_t i = 0; i < NROUTES; i++) {
+        snprintf(labels[i], sizeof labels[i], "%s %s", routes[i].method, routes[i].pattern);
+        routes[i].metric = sgw_metrics_route(labels[i]);
+    }
+    unmatched_metric = sgw_metrics_route("unmatched");
+}
+
+int
+sgw_router_unmatched_metric(void)
+{
+    return unmatched_metric;
+}
+
+const struct sgw_route *
+sgw_router_routes(size_t *n)
+{
+    *n = NROUTES;
+    return routes;
+}
+
+static int
+path_matches(const char *pattern, const char *path)
+{
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *pe = strchr(p, '}');
+            size_t seg = strcspn(s, "/");
+            if (pe == NULL || seg == 0)
+                return 0;
+            p = pe + 1;
+            s += seg;
+            continue;
+        }
+        if (*p != *s)
+            return 0;
+        p++, s++;
+    }
+    return *p == '\0' && *s == '\0';
+}
+
+const struct sgw_route *
+sgw_router_match(const char *method, const char *path, char *allow, size_t allowsz)
+{
+    size_t used = 0;
+
+    allow[0] = '\0';
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (!path_matches(routes[i].pattern, path))
+            continue;
+        if (strcmp(routes[i].method, method) == 0)
+            return &routes[i];
+        if (strstr(allow, routes[i].method) == NULL) {
+            int n = snprintf(allow + used, allowsz - used, "%s%s", used ? ", " : "",
+                             routes[i].method);
+            if (n > 0 && (size_t)n < allowsz - used)
+                used += (size_t)n;
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,408 @@
+/* The libmicrohttpd daemon and the request life cycle: route, authenticate, read the body into
+ * a capped buffer, call the handler, suspend while the writer commits. It must never block in
+ * a callback: the only waits are for the queue lock. */
+#include "gateway/http/server.h"
+
+#include "gateway/common/log.h"
+#include "gateway/common/mem.h"
+#include "gateway/common/metrics.h"
+#include "gateway/common/timeutil.h"
+#include "gateway/http/ratelimit.h"
+#include "gateway/http/respond.h"
+#include "gateway/http/router.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static atomic_uint_fast64_t request_counter;
+static uint32_t boot_tag;
+
+static void
+make_request_id(struct sgw_request *req)
+{
+    const char *given =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (given != NULL) {
+        size_t n = strlen(given);
+        int ok = n > 0 && n < sizeof req->id;
+        for (size_t i = 0; ok && i < n; i++) {
+            char c = given[i];
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.';
+        }
+        if (ok) {
+            memcpy(req->id, given, n + 1);
+            return;
+        }
+    }
+    snprintf(req->id, sizeof req->id, "%08x%08llx", boot_tag,
+             (unsigned long long)atomic_fetch_add(&request_counter, 1));
+}
+
+/* --- authentication ---------------------------------------------------------------------- */
+
+static enum sgw_hresult
+authenticate(struct sgw_request *req, int *rejected)
+{
+    struct sgw_server *srv = req->srv;
+    const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    unsigned char hash[32];
+
+    *rejected = 1;
+    if (h == NULL)
+        return sgw_respond_error(req, 401, "unauthorized", NULL,
+                                 "missing Authorization: Bearer <key> header");
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return sgw_respond_error(req, 401, "unauthorized", NULL,
+                                 "Authorization must use the Bearer scheme");
+    const char *key = h + 7;
+    while (*key == ' ')
+        key++;
+    size_t n = strlen(key);
+    while (n > 0 && key[n - 1] == ' ')
+        n--;
+    if (n == 0 || n > 256)
+        return sgw_respond_error(req, 401, "unauthorized", NULL, "empty or malformed API key");
+    sgw_key_hash(key, n, hash);
+    if (sgw_db_keycache_lookup(srv->keys, hash, &req->api_key_id, &req->role) != 0)
+        return sgw_respond_error(req, 401, "unauthorized", NULL,
+                                 "unknown or revoked API key");
+    if (!(req->route->roles & SGW_ROLE_BIT(req->role))) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "a key with role %s may not use this route",
+                 sgw_role_name(req->role));
+        return sgw_respond_error(req, 403, "forbidden", NULL, msg);
+    }
+    if (srv->ratelimit != NULL &&
+        !sgw_ratelimit_allow(srv->ratelimit, req->api_key_id, sgw_monotonic_us()))
+        return sgw_respond_error(req, 429, "rate_limited", NULL,
+                                 "too many requests for this API key; slow down");
+    *rejected = 0;
+    return SGW_H_OK;
+}
+
+static int
+is_json_content_type(const char *ct)
+{
+    if (ct == NULL)
+        return 0;
+    while (*ct == ' ')
+        ct++;
+    if (strncasecmp(ct, "application/json", 16) != 0)
+        return 0;
+    ct += 16;
+    while (*ct == ' ')
+        ct++;
+    if (*ct == '\0')
+        return 1;
+    if (*ct != ';')
+        return 0;
+    /* Only UTF-8 is JSON (RFC 8259); accept no other charset. */
+    const char *cs = strcasestr(ct, "charset=");
+    if (cs == NULL)
+        return 1;
+    cs += 8;
+    if (*cs == '"')
+        cs++;
+    return strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0;
+}
+
+/* First call: everything that can be decided from the headers alone. */
+static enum sgw_hresult
+on_headers(struct sgw_request *req, const char *url, int *rejected)
+{
+    char allow[64];
+
+    *rejected = 1;
+    req->route = sgw_router_match(req->method, url, allow, sizeof allow);
+    if (req->route == NULL) {
+        if (allow[0] != '\0')
+            return sgw_respond_method_not_allowed(req, allow);
+        return sgw_respond_error(req, 404, "not_found", NULL, "no such route");
+    }
+    if (req->route->roles != SGW_ROLES_PUBLIC) {
+        enum sgw_hresult hr = authenticate(req, rejected);
+        if (*rejected)
+            return hr;
+        *rejected = 1;
+    }
+    if (req->route->body == SGW_BODY_JSON) {
+        const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!is_json_content_type(ct))
+            return sgw_respond_error(req, 415, "unsupported_media_type", NULL,
+                                     "Content-Type must be application/json (UTF-8)");
+        const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)req->srv->cfg->max_body) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "request body is larger than %ld bytes",
+                     req->srv->cfg->max_body);
+            return sgw_respond_error(req, 413, "payload_too_large", NULL, msg);
+        }
+    }
+    *rejected = 0;
+    return SGW_H_OK;
+}
+
+static void
+take_body(struct sgw_request *req, const char *data, size_t n)
+{
+    size_t max = (size_t)req->srv->cfg->max_body;
+    req->body_seen += n;
+    if (req->body_too_large || req->route == NULL || req->route->body == SGW_BODY_NONE)
+        return;
+    if (req->body_len + n > max) {
+        req->body_too_large = 1;
+        free(req->body);
+        req->body = NULL;
+        req->body_len = req->body_cap = 0;
+        return;
+    }
+    if (req->body_len + n + 1 > req->body_cap) {
+        size_t cap = req->body_cap ? req->body_cap : 1024;
+        while (cap < req->body_len + n + 1)
+            cap *= 2;
+        if (cap > max + 1)
+            cap = max + 1;
+        req->body = sgw_xrealloc(req->body, cap);
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, n);
+    req->body_len += n;
+    req->body[req->body_len] = '\0';
+}
+
+static enum MHD_Result
+to_mhd(enum sgw_hresult hr)
+{
+    return hr == SGW_H_OK ? MHD_YES : MHD_NO;
+}
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+               const char *version, const char *upload_data, size_t *upload_data_size,
+               void **con_cls)
+{
+    struct sgw_server *srv = cls;
+    struct sgw_request *req = *con_cls;
+    (void)version;
+
+    if (req == NULL) {
+        int rejected = 0;
+        req = sgw_xcalloc(1, sizeof *req);
+        req->srv = srv;
+        req->conn = conn;
+        req->method = method;
+        req->started_us = sgw_monotonic_us();
+        *con_cls = req;
+        make_request_id(req);
+        enum sgw_hresult hr = on_headers(req, url, &rejected);
+        if (rejected)
+            return to_mhd(hr);
+        return MHD_YES;
+    }
+    if (req->answered)
+        return MHD_YES; /* answered early: let MHD drain or drop what is left */
+    if (*upload_data_size > 0) {
+        /* A chunked body far past the limit is an attack or a broken client: stop reading. */
+        if (req->body_seen > 16 * (size_t)srv->cfg->max_body)
+            return MHD_NO;
+        take_body(req, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->body_too_large) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "request body is larger than %ld bytes", srv->cfg->max_body);
+        return to_mhd(sgw_respond_error(req, 413, "payload_too_large", NULL, msg));
+    }
+    if (req->suspended && !atomic_load(&req->done))
+        return MHD_YES; /* spurious call while waiting */
+    return to_mhd(req->route->handler(req));
+}
+
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+          enum MHD_RequestTerminationCode toe)
+{
+    struct sgw_server *srv = cls;
+    struct sgw_request *req = *con_cls;
+    (void)conn;
+
+    if (req == NULL)
+        return;
+    int64_t elapsed = sgw_monotonic_us() - req->started_us;
+    int metric = req->route ? req->route->metric : sgw_router_unmatched_metric();
+    sgw_metrics_request(metric, req->answered ? req->status : 499, elapsed);
+    sgw_debug("event=request req=%s method=%s route=\"%s\" status=%u us=%lld term=%d", req->id,
+              req->method, req->route ? req->route->pattern : "-", req->status,
+              (long long)elapsed, (int)toe);
+    if (req->counted)
+        atomic_fetch_sub(&srv->outstanding, 1);
+    sgw_report_free(req->report);
+    free(req->body);
+    free(req);
+    *con_cls = NULL;
+}
+
+/* --- the writer hand-off ----------------------------------------------------------------- */
+
+static void
+report_done(void *arg, enum sgw_status st, int64_t id, int replay)
+{
+    struct sgw_request *req = arg;
+    req->result = st;
+    req->result_id = id;
+    req->replay = replay;
+    atomic_store(&req->done, 1);
+    MHD_resume_connection(req->conn);
+}
+
+enum sgw_hresult
+sgw_server_submit(struct sgw_request *req, struct sgw_report *report_take)
+{
+    struct sgw_server *srv = req->srv;
+    enum sgw_status st;
+
+    req->report = report_take;
+    if (atomic_load(&srv->draining))
+        return sgw_respond_status(req, SGW_BUSY);
+    /* Suspend before queueing: the writer may resume us before this function returns. */
+    MHD_suspend_connection(req->conn);
+    req->suspended = 1;
+    req->counted = 1;
+    atomic_fetch_add(&srv->outstanding, 1);
+    st = sgw_db_writer_submit(srv->writer, req->report, report_done, req);
+    if (st != SGW_OK) {
+        req->result = st;
+        atomic_store(&req->done, 1);
+        MHD_resume_connection(req->conn);
+    }
+    return SGW_H_OK;
+}
+
+/* --- lifecycle --------------------------------------------------------------------------- */
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    sgw_warn("event=mhd message=\"%s\"", msg);
+}
+
+static int
+parse_listen(const char *listen, struct sockaddr_storage *ss, int *ipv6)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || colon == listen)
+        return -1;
+    size_t hl = (size_t)(colon - listen);
+    if (hl >= sizeof host)
+        return -1;
+    memcpy(host, listen, hl);
+    host[hl] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || end == colon + 1 || port < 0 || port > 65535)
+        return -1;
+    memset(ss, 0, sizeof *ss);
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+        host[hl - 1] = '\0';
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *ipv6 = 1;
+        return inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1 ? 0 : -1;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    *ipv6 = 0;
+    if (strcmp(host, "localhost") == 0)
+        strcpy(host, "127.0.0.1");
+    return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
+}
+
+int
+sgw_server_start(struct sgw_server *srv)
+{
+    const struct sgw_config *cfg = srv->cfg;
+    struct sockaddr_storage ss;
+    int ipv6 = 0;
+    unsigned threads = (unsigned)cfg->threads;
+
+    if (parse_listen(cfg->listen, &ss, &ipv6) != 0) {
+        sgw_error("event=bad_listen listen=%s hint=\"use HOST:PORT, e.g. 127.0.0.1:8080\"",
+                  cfg->listen);
+        return -1;
+    }
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 2;
+    }
+    FILE *ur = fopen("/dev/urandom", "rb");
+    if (ur == NULL || fread(&boot_tag, sizeof boot_tag, 1, ur) != 1)
+        boot_tag = (uint32_t)getpid();
+    if (ur)
+        fclose(ur);
+    sgw_router_init();
+    if (cfg->rate_limit > 0)
+        srv->ratelimit = sgw_ratelimit_new(cfg->rate_limit);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, access_handler, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->connection_timeout, MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        sgw_error("event=listen_failed listen=%s hint=\"address in use or not local?\"",
+                  cfg->listen);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+    char host[64];
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(cfg->listen, ':') - cfg->listen),
+             cfg->listen);
+    sgw_info("event=listening listen=%s:%u threads=%u", host, srv->port, threads);
+    return 0;
+}
+
+void
+sgw_server_quiesce(struct sgw_server *srv)
+{
+    if (srv->daemon == NULL)
+        return;
+    atomic_store(&srv->draining, 1);
+    srv->listen_fd = (int)MHD_quiesce_daemon(srv->daemon);
+}
+
+void
+sgw_server_stop(struct sgw_server *srv)
+{
+    if (srv->daemon != NULL) {
+        MHD_stop_daemon(srv->daemon);
+        srv->daemon = NULL;
+    }
+    /* After quiesce the listening socket is ours to close, once MHD no longer polls it. */
+    if (srv->listen_fd > 0)
+        close(srv->listen_fd);
+    srv->listen_fd = -1;
+    sgw_ratelimit_free(srv->ratelimit);
+    srv->ratelimit = NULL;
+}
