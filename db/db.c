@@ -30,14 +30,17 @@ notice_quiet(void *arg, const char *msg)
 }
 
 struct sgw_db_conn *
-sgw_db_connect(const char *url, char *err, size_t errsz)
+sgw_db_connect(const char *url, long statement_timeout_ms, char *err, size_t errsz)
 {
+    char options[128];
     /* Session settings ride in the startup packet: no extra round trip. expand_dbname lets
      * url be a URI or a conninfo string. */
     const char *keys[] = {"dbname", "options", "application_name", "client_encoding",
                           "connect_timeout", "keepalives_idle", "keepalives_interval",
                           "keepalives_count", NULL};
-    const char *vals[] = {url, "-c synchronous_commit=on -c statement_timeout=30000",
+    snprintf(options, sizeof options, "-c synchronous_commit=on -c statement_timeout=%ld",
+             statement_timeout_ms > 0 ? statement_timeout_ms : 30000L);
+    const char *vals[] = {url, options,
                           "spamgw", "UTF8", "5", "10", "5", "3", NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
 

@@ -19,9 +19,11 @@ struct sgw_db_conn {
     uint64_t prepared; /* bit per enum sgw_stmt prepared on this connection */
 };
 
-/* Connects with spamgw's session settings (UTF-8, synchronous_commit=on, application_name).
- * Returns the connection (free with sgw_db_close) or NULL with a one-line reason in err. */
-struct sgw_db_conn *sgw_db_connect(const char *url, char *err, size_t errsz);
+/* Connects with spamgw's session settings (UTF-8, synchronous_commit=on, application_name,
+ * statement_timeout; 0 ms = the 30 s default). Returns the connection (free with
+ * sgw_db_close) or NULL with a one-line reason in err. */
+struct sgw_db_conn *sgw_db_connect(const char *url, long statement_timeout_ms, char *err,
+                                   size_t errsz);
 void sgw_db_close(struct sgw_db_conn *c); /* accepts NULL */
 
 /* True while the connection is usable. */

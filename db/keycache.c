@@ -119,7 +119,7 @@ probe(struct sgw_db_keycache *kc)
 static int
 connect_and_listen(struct sgw_db_keycache *kc, char *err, size_t errsz)
 {
-    kc->conn = sgw_db_connect(kc->url, err, errsz);
+    kc->conn = sgw_db_connect(kc->url, 0, err, errsz);
     if (kc->conn == NULL)
         return -1;
     if (sgw_db_simple(kc->conn, "LISTEN spamgw_api_keys", err, errsz) != 0 ||

@@ -386,7 +386,7 @@ ensure_connected(struct worker *k)
     disconnect(k);
     if (now < k->retry_at)
         return -1;
-    k->conn = sgw_db_connect(k->w->url, err, sizeof err);
+    k->conn = sgw_db_connect(k->w->url, k->w->cfg.commit_timeout_ms, err, sizeof err);
     if (k->conn == NULL) {
         k->backoff_us = k->backoff_us ? k->backoff_us * 2 : BACKOFF_MIN_US;
         if (k->backoff_us > BACKOFF_MAX_US)

@@ -19,6 +19,7 @@ struct sgw_db_writer_config {
     int writers;   /* threads, one connection each */
     int batch_max; /* reports per transaction */
     int capacity;  /* queue slots */
+    long commit_timeout_ms; /* a batch taking longer fails (its requests get 503) */
 };
 
 struct sgw_db_writer; /* opaque */

@@ -47,7 +47,7 @@ static struct sgw_db_conn *
 connect_or_say(const struct sgw_config *cfg, const char *cmd)
 {
     char err[512];
-    struct sgw_db_conn *c = sgw_db_connect(cfg->database_url, err, sizeof err);
+    struct sgw_db_conn *c = sgw_db_connect(cfg->database_url, 0, err, sizeof err);
     if (c == NULL)
         fprintf(stderr, "spamgw %s: cannot connect to the database: %s\n", cmd, err);
     return c;
@@ -241,7 +241,7 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
         goto done;
     }
     struct sgw_db_writer_config wc = {cfg->database_url, (int)cfg->writers, (int)cfg->batch_max,
-                                      (int)cfg->queue_capacity};
+                                      (int)cfg->queue_capacity, cfg->commit_timeout * 1000};
     srv.writer = sgw_db_writer_new(&wc);
     if (sgw_db_writer_start(srv.writer) != 0)
         goto done;

@@ -155,7 +155,7 @@ parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us,
         return -1;
     if (rc == 1) {
         char e164[32];
-        if (n > 64 || has_control(s, n, 0) || sgw_phone_to_e164(s, region, e164, sizeof e164) != 0)
+        if (n > 64 || has_control(s, n, 0) || sgw_phone_to_e164_cached(s, region, e164, sizeof e164) != 0)
             return sgw_error_set(err, "invalid_field", "reporter",
                                  "reporter must be the reporting subscriber's phone number");
         if (sgw_pseudonym(ctx->secret, ctx->secret_len, e164, r->reporter) != 0)

@@ -91,7 +91,7 @@ sgw_sender_normalise(const char *raw, const char *region, char *out, size_t outs
         }
         char tmp[SGW_SENDER_MAX + 1];
         snprintf(tmp, sizeof tmp, "%.*s", (int)n, s);
-        if (sgw_phone_to_e164(tmp, region, out, outsz) == 0)
+        if (sgw_phone_to_e164_cached(tmp, region, out, outsz) == 0)
             return SGW_SENDER_PHONE;
         /* China's SP service numbers (106...) and other long codes are not E.164 numbers. */
         if (!plus && nd <= 21) {

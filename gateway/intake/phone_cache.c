@@ -1,0 +1,83 @@
+/* A per-thread, direct-mapped cache in front of sgw_phone_to_e164. Spam senders and repeat
+ * reporters recur, and parsing costs tens of microseconds of ICU regex work per number. No
+ * locks: each HTTP thread has its own table, freed when the thread exits. */
+#include "gateway/common/mem.h"
+#include "gateway/intake/phone.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOTS 4096 /* power of two */
+#define RAW_MAX 48 /* longer inputs bypass the cache */
+
+struct slot {
+    uint64_t hash; /* 0 = empty */
+    char raw[RAW_MAX + 1];
+    char region[3];
+    signed char ok;
+    char e164[24];
+};
+
+static pthread_key_t key;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void
+make_key(void)
+{
+    pthread_key_create(&key, free);
+}
+
+static uint64_t
+fnv1a(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *a; a++)
+        h = (h ^ (unsigned char)*a) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (; b && *b; b++)
+        h = (h ^ (unsigned char)*b) * 1099511628211ULL;
+    return h | 1; /* never 0 */
+}
+
+int
+sgw_phone_to_e164_cached(const char *raw, const char *default_region, char *out, size_t outsz)
+{
+    const char *region = default_region ? default_region : "";
+    if (raw == NULL || strlen(raw) > RAW_MAX || strlen(region) > 2)
+        return sgw_phone_to_e164(raw, default_region, out, outsz);
+
+    pthread_once(&once, make_key);
+    struct slot *table = pthread_getspecific(key);
+    if (table == NULL) {
+        table = sgw_xcalloc(SLOTS, sizeof *table);
+        pthread_setspecific(key, table);
+    }
+    uint64_t h = fnv1a(raw, region);
+    struct slot *s = &table[h & (SLOTS - 1)];
+    if (s->hash == h && strcmp(s->raw, raw) == 0 && strcmp(s->region, region) == 0) {
+        if (!s->ok || strlen(s->e164) >= outsz) {
+            if (outsz)
+                out[0] = '\0';
+            return -1;
+        }
+        memcpy(out, s->e164, strlen(s->e164) + 1);
+        return 0;
+    }
+    char e164[sizeof s->e164];
+    int rc = sgw_phone_to_e164(raw, default_region, e164, sizeof e164);
+    s->hash = h;
+    snprintf(s->raw, sizeof s->raw, "%s", raw);
+    snprintf(s->region, sizeof s->region, "%s", region);
+    s->ok = rc == 0;
+    snprintf(s->e164, sizeof s->e164, "%s", rc == 0 ? e164 : "");
+    if (rc != 0 || strlen(e164) >= outsz) {
+        if (outsz)
+            out[0] = '\0';
+        return -1;
+    }
+    memcpy(out, e164, strlen(e164) + 1);
+    return 0;
+}
