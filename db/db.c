@@ -35,13 +35,18 @@ sgw_db_connect(const char *url, long statement_timeout_ms, char *err, size_t err
     char options[128];
     /* Session settings ride in the startup packet: no extra round trip. expand_dbname lets
      * url be a URI or a conninfo string. */
-    const char *keys[] = {"dbname", "options", "application_name", "client_encoding",
-                          "connect_timeout", "keepalives_idle", "keepalives_interval",
-                          "keepalives_count", NULL};
+    const char *keys[] = {"dbname",
+                          "options",
+                          "application_name",
+                          "client_encoding",
+                          "connect_timeout",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          NULL};
     snprintf(options, sizeof options, "-c synchronous_commit=on -c statement_timeout=%ld",
              statement_timeout_ms > 0 ? statement_timeout_ms : 30000L);
-    const char *vals[] = {url, options,
-                          "spamgw", "UTF8", "5", "10", "5", "3", NULL};
+    const char *vals[] = {url, options, "spamgw", "UTF8", "5", "10", "5", "3", NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
 
     if (pg == NULL) {
@@ -110,10 +115,8 @@ sgw_db_ok(const PGresult *res)
         return 0;
     switch (PQresultStatus(res)) {
     case PGRES_COMMAND_OK:
-    case PGRES_TUPLES_OK:
-        return 1;
-    default:
-        return 0;
+    case PGRES_TUPLES_OK: return 1;
+    default: return 0;
     }
 }
 

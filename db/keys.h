@@ -7,7 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum sgw_role { SGW_ROLE_NONE = 0, SGW_ROLE_REPORTER, SGW_ROLE_RELAY, SGW_ROLE_ANALYST, SGW_ROLE_ADMIN };
+enum sgw_role {
+    SGW_ROLE_NONE = 0,
+    SGW_ROLE_REPORTER,
+    SGW_ROLE_RELAY,
+    SGW_ROLE_ANALYST,
+    SGW_ROLE_ADMIN
+};
 
 #define SGW_KEY_LEN 47 /* "sgw_" + 43 base64url characters */
 

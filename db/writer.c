@@ -34,7 +34,7 @@ struct worker {
     int index;
     pthread_t thread;
     struct sgw_db_conn *conn;
-    int64_t *ids;            /* reserved ids, used from idpos to nids */
+    int64_t *ids; /* reserved ids, used from idpos to nids */
     size_t idpos, nids, idcap;
     int64_t backoff_us, retry_at;
     struct item *batch;
@@ -71,8 +71,7 @@ sgw_db_writer_new(const struct sgw_db_writer_config *cfg)
 }
 
 enum sgw_status
-sgw_db_writer_submit(struct sgw_db_writer *w, struct sgw_report *r, sgw_db_done_fn done,
-                     void *arg)
+sgw_db_writer_submit(struct sgw_db_writer *w, struct sgw_report *r, sgw_db_done_fn done, void *arg)
 {
     enum sgw_status st = SGW_OK;
 
@@ -137,10 +136,22 @@ put_field(struct worker *k, const char *s, int last)
         for (size_t i = 0; i < n; i++) {
             char c = s[i];
             switch (c) {
-            case '\\': *o++ = '\\'; *o++ = '\\'; break;
-            case '\n': *o++ = '\\'; *o++ = 'n'; break;
-            case '\r': *o++ = '\\'; *o++ = 'r'; break;
-            case '\t': *o++ = '\\'; *o++ = 't'; break;
+            case '\\':
+                *o++ = '\\';
+                *o++ = '\\';
+                break;
+            case '\n':
+                *o++ = '\\';
+                *o++ = 'n';
+                break;
+            case '\r':
+                *o++ = '\\';
+                *o++ = 'r';
+                break;
+            case '\t':
+                *o++ = '\\';
+                *o++ = 't';
+                break;
             default: *o++ = c;
             }
         }
@@ -253,8 +264,7 @@ copy_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *er
 }
 
 static enum outcome
-insert_idem(struct worker *k, struct item *it, int64_t *id, int *replay, char *err,
-            size_t errsz)
+insert_idem(struct worker *k, struct item *it, int64_t *id, int *replay, char *err, size_t errsz)
 {
     const struct sgw_report *r = it->report;
     char ing[24], rec[24], key[24];
@@ -300,8 +310,8 @@ fail:
 
 /* Writes items[0..n) in one transaction; on DONE_OK ids[] and replays[] are filled. */
 static enum outcome
-write_batch(struct worker *k, struct item *items, size_t n, int64_t *ids, int *replays,
-            char *err, size_t errsz)
+write_batch(struct worker *k, struct item *items, size_t n, int64_t *ids, int *replays, char *err,
+            size_t errsz)
 {
     size_t nplain = 0, nidem = 0;
     enum outcome out;

@@ -16,9 +16,9 @@ typedef void (*sgw_db_done_fn)(void *arg, enum sgw_status st, int64_t id, int re
 
 struct sgw_db_writer_config {
     const char *url;
-    int writers;   /* threads, one connection each */
-    int batch_max; /* reports per transaction */
-    int capacity;  /* queue slots */
+    int writers;            /* threads, one connection each */
+    int batch_max;          /* reports per transaction */
+    int capacity;           /* queue slots */
     long commit_timeout_ms; /* a batch taking longer fails (its requests get 503) */
 };
 

@@ -135,7 +135,8 @@ cmd_key(struct sgw_config *cfg, struct sgw_config_parse *p)
         }
         /* stdout carries only the key so scripts can capture it; it is never shown again. */
         printf("%s\n", key);
-        fprintf(stderr, "created key id=%lld role=%s name=%s (store it now: only its hash is kept)\n",
+        fprintf(stderr,
+                "created key id=%lld role=%s name=%s (store it now: only its hash is kept)\n",
                 (long long)id, role, name);
     } else if (strcmp(action, "list") == 0) {
         PGresult *res = sgw_db_exec(c, SGW_STMT_key_list, NULL);
@@ -309,8 +310,9 @@ static struct command commands[] = {
 static void
 print_usage(FILE *out)
 {
-    fprintf(out, "spamgw %s — carrier spam-report gateway\n\nUsage: spamgw COMMAND [options]\n\n"
-                 "Commands:\n",
+    fprintf(out,
+            "spamgw %s — carrier spam-report gateway\n\nUsage: spamgw COMMAND [options]\n\n"
+            "Commands:\n",
             SGW_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);

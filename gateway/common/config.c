@@ -23,7 +23,7 @@ struct entry {
 };
 
 static const struct entry table[] = {
-#define SGW_CONFIG(f, flag, type, def, min, max, env, cmds, help)                                 \
+#define SGW_CONFIG(f, flag, type, def, min, max, env, cmds, help)                                  \
     {#f, flag, T_##type, def, min, max, env, cmds, help, offsetof(struct sgw_config, f)},
 #include "gateway/common/config.def"
 #undef SGW_CONFIG
@@ -45,8 +45,8 @@ set_value(struct sgw_config *cfg, const struct entry *e, const char *val, const 
             return -1;
         }
         if (v < e->min || v > e->max) {
-            snprintf(err, errsz, "%s must be between %ld and %ld (got %ld)", source, e->min,
-                     e->max, v);
+            snprintf(err, errsz, "%s must be between %ld and %ld (got %ld)", source, e->min, e->max,
+                     v);
             return -1;
         }
         *(long *)base = v;
@@ -129,8 +129,8 @@ sgw_config_load(struct sgw_config *cfg, struct sgw_config_parse *p, int argc, ch
         const struct entry *e = find_entry(name, len, p->cmd);
         struct sgw_opt *x = e ? NULL : find_extra(p->extra, name, len);
         if (e == NULL && x == NULL) {
-            snprintf(p->error, sizeof p->error, "unknown option '--%.*s'", (int)(len > 60 ? 60 : len),
-                     name);
+            snprintf(p->error, sizeof p->error, "unknown option '--%.*s'",
+                     (int)(len > 60 ? 60 : len), name);
             goto fail;
         }
         const char *val = eq ? eq + 1 : NULL;
@@ -191,8 +191,7 @@ sgw_config_print_help(FILE *out, int cmd, const struct sgw_opt *extra)
         if (!(e->cmds & cmd))
             continue;
         snprintf(lhs, sizeof lhs, "--%s %s", e->flag, e->type == T_INT ? "N" : "VALUE");
-        fprintf(out, "  %-28s %s\n  %-28s [env %s; default '%s'", lhs, e->help, "", e->env,
-                e->def);
+        fprintf(out, "  %-28s %s\n  %-28s [env %s; default '%s'", lhs, e->help, "", e->env, e->def);
         if (e->type == T_INT)
             fprintf(out, "; %ld..%ld", e->min, e->max);
         fprintf(out, "]\n");

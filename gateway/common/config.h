@@ -33,12 +33,12 @@ struct sgw_opt {
 #define SGW_CONFIG_MAX_POSITIONAL 8
 
 struct sgw_config_parse {
-    int cmd;                 /* SGW_CMD_* bit of the subcommand */
-    struct sgw_opt *extra;   /* optional, terminated by name == NULL */
+    int cmd;                                           /* SGW_CMD_* bit of the subcommand */
+    struct sgw_opt *extra;                             /* optional, terminated by name == NULL */
     const char *positional[SGW_CONFIG_MAX_POSITIONAL]; /* out: non-flag arguments */
-    int npositional;         /* out */
-    int help;                /* out: --help was given */
-    char error[256];         /* out: one clear line when parsing fails */
+    int npositional;                                   /* out */
+    int help;                                          /* out: --help was given */
+    char error[256];                                   /* out: one clear line when parsing fails */
 };
 
 /* Fills cfg from defaults, then env, then argv (argv[0] is the subcommand name).

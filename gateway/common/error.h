@@ -12,7 +12,7 @@ struct sgw_error {
 };
 
 /* Sets all three parts; returns -1 so validators can `return sgw_error_set(...)`. */
-int sgw_error_set(struct sgw_error *err, const char *code, const char *field, const char *fmt,
-                  ...) __attribute__((format(printf, 4, 5)));
+int sgw_error_set(struct sgw_error *err, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

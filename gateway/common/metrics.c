@@ -15,13 +15,13 @@
 struct histogram {
     const double *bounds; /* upper bounds, seconds or units */
     int nbounds;
-    atomic_uint_fast64_t *counts; /* nbounds + 1 (the +Inf bucket) */
+    atomic_uint_fast64_t *counts;   /* nbounds + 1 (the +Inf bucket) */
     atomic_uint_fast64_t sum_micro; /* sum × 1e6 */
     atomic_uint_fast64_t total;
 };
 
-static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                        0.05,   0.1,   0.25,   0.5,   1,    2.5, 5, 10};
+static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 static const double batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
 
 static atomic_uint_fast64_t lat_counts[15], commit_counts[15], batch_counts[14];
@@ -117,8 +117,7 @@ struct out {
     size_t len, cap;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-outf(struct out *o, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) outf(struct out *o, const char *fmt, ...)
 {
     va_list ap;
     for (;;) {
@@ -146,8 +145,8 @@ render_histogram(struct out *o, const char *name, const char *help, struct histo
         else
             outf(o, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
     }
-    outf(o, "%s_sum %.6f\n%s_count %llu\n", name,
-         (double)atomic_load(&h->sum_micro) / 1e6, name, (unsigned long long)cum);
+    outf(o, "%s_sum %.6f\n%s_count %llu\n", name, (double)atomic_load(&h->sum_micro) / 1e6, name,
+         (unsigned long long)cum);
 }
 
 char *
@@ -172,9 +171,10 @@ sgw_metrics_render(size_t *len)
                      &commit_batch);
     render_histogram(&o, "spamgw_commit_seconds", "Time to write and commit one batch.",
                      &commit_seconds);
-    outf(&o, "# HELP spamgw_reports_committed_total Reports durably committed.\n"
-             "# TYPE spamgw_reports_committed_total counter\n"
-             "spamgw_reports_committed_total %llu\n",
+    outf(&o,
+         "# HELP spamgw_reports_committed_total Reports durably committed.\n"
+         "# TYPE spamgw_reports_committed_total counter\n"
+         "spamgw_reports_committed_total %llu\n",
          (unsigned long long)atomic_load(&reports_committed));
     pthread_mutex_lock(&gauge_mu);
     for (int i = 0; i < ngauges; i++) {

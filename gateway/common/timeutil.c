@@ -89,8 +89,8 @@ sgw_rfc3339_parse(const char *s, size_t len, int64_t *out_us)
         sign = 0;
     } else if ((s[i] == '+' || s[i] == '-') && i + 6 == len) {
         sign = s[i] == '+' ? 1 : -1;
-        if (digits(s + i + 1, 2, &oh) || s[i + 3] != ':' || digits(s + i + 4, 2, &om) ||
-            oh > 23 || om > 59)
+        if (digits(s + i + 1, 2, &oh) || s[i + 3] != ':' || digits(s + i + 4, 2, &om) || oh > 23 ||
+            om > 59)
             return -1;
     } else {
         return -1;

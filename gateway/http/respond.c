@@ -75,8 +75,8 @@ sgw_respond_error(struct sgw_request *req, unsigned status, const char *code, co
     if (status >= 500)
         sgw_warn("event=request_error req=%s status=%u code=%s", req->id, status, code);
     else
-        sgw_info("event=request_rejected req=%s status=%u code=%s field=%s", req->id, status,
-                 code, field && field[0] ? field : "-");
+        sgw_info("event=request_rejected req=%s status=%u code=%s field=%s", req->id, status, code,
+                 field && field[0] ? field : "-");
     return sgw_respond_json(req, status, error_body(code, field, message));
 }
 
@@ -108,8 +108,7 @@ enum sgw_hresult
 sgw_respond_status(struct sgw_request *req, enum sgw_status st)
 {
     switch (st) {
-    case SGW_OK:
-        return sgw_respond_error(req, 500, "internal", NULL, "no response");
+    case SGW_OK: return sgw_respond_error(req, 500, "internal", NULL, "no response");
     case SGW_INVALID:
         return sgw_respond_error(req, 400, "invalid_request", NULL, "invalid request");
     case SGW_TOO_LARGE:
@@ -125,12 +124,9 @@ sgw_respond_status(struct sgw_request *req, enum sgw_status st)
         return sgw_respond_error(req, 503, "unavailable", NULL,
                                  "the database is unavailable; the report was not stored, "
                                  "retry later");
-    case SGW_NOT_FOUND:
-        return sgw_respond_error(req, 404, "not_found", NULL, "not found");
-    case SGW_CONFLICT:
-        return sgw_respond_error(req, 409, "conflict", NULL, "conflict");
-    case SGW_INTERNAL:
-        break;
+    case SGW_NOT_FOUND: return sgw_respond_error(req, 404, "not_found", NULL, "not found");
+    case SGW_CONFLICT: return sgw_respond_error(req, 409, "conflict", NULL, "conflict");
+    case SGW_INTERNAL: break;
     }
     return sgw_respond_error(req, 500, "internal", NULL, "internal error");
 }

@@ -80,8 +80,8 @@ sgw_router_match(const char *method, const char *path, char *allow, size_t allow
         if (strcmp(routes[i].method, method) == 0)
             return &routes[i];
         if (strstr(allow, routes[i].method) == NULL) {
-            int n = snprintf(allow + used, allowsz - used, "%s%s", used ? ", " : "",
-                             routes[i].method);
+            int n =
+                snprintf(allow + used, allowsz - used, "%s%s", used ? ", " : "", routes[i].method);
             if (n > 0 && (size_t)n < allowsz - used)
                 used += (size_t)n;
         }

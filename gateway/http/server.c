@@ -25,8 +25,7 @@ static uint32_t boot_tag;
 static void
 make_request_id(struct sgw_request *req)
 {
-    const char *given =
-        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Request-Id");
+    const char *given = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Request-Id");
     if (given != NULL) {
         size_t n = strlen(given);
         int ok = n > 0 && n < sizeof req->id;
@@ -50,8 +49,8 @@ static enum sgw_hresult
 authenticate(struct sgw_request *req, int *rejected)
 {
     struct sgw_server *srv = req->srv;
-    const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     unsigned char hash[32];
 
     *rejected = 1;
@@ -71,8 +70,7 @@ authenticate(struct sgw_request *req, int *rejected)
         return sgw_respond_error(req, 401, "unauthorized", NULL, "empty or malformed API key");
     sgw_key_hash(key, n, hash);
     if (sgw_db_keycache_lookup(srv->keys, hash, &req->api_key_id, &req->role) != 0)
-        return sgw_respond_error(req, 401, "unauthorized", NULL,
-                                 "unknown or revoked API key");
+        return sgw_respond_error(req, 401, "unauthorized", NULL, "unknown or revoked API key");
     if (!(req->route->roles & SGW_ROLE_BIT(req->role))) {
         char msg[128];
         snprintf(msg, sizeof msg, "a key with role %s may not use this route",
@@ -133,13 +131,13 @@ on_headers(struct sgw_request *req, const char *url, int *rejected)
         *rejected = 1;
     }
     if (req->route->body == SGW_BODY_JSON) {
-        const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
+        const char *ct =
+            MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!is_json_content_type(ct))
             return sgw_respond_error(req, 415, "unsupported_media_type", NULL,
                                      "Content-Type must be application/json (UTF-8)");
-        const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)req->srv->cfg->max_body) {
             char msg[96];
             snprintf(msg, sizeof msg, "request body is larger than %ld bytes",
@@ -242,8 +240,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int metric = req->route ? req->route->metric : sgw_router_unmatched_metric();
     sgw_metrics_request(metric, req->answered ? req->status : 499, elapsed);
     sgw_debug("event=request req=%s method=%s route=\"%s\" status=%u us=%lld term=%d", req->id,
-              req->method, req->route ? req->route->pattern : "-", req->status,
-              (long long)elapsed, (int)toe);
+              req->method, req->route ? req->route->pattern : "-", req->status, (long long)elapsed,
+              (int)toe);
     if (req->counted)
         atomic_fetch_sub(&srv->outstanding, 1);
     sgw_report_free(req->report);
@@ -364,9 +362,8 @@ sgw_server_start(struct sgw_server *srv)
                      MHD_USE_ITC | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, access_handler, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->connection_timeout, MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (srv->daemon == NULL) {

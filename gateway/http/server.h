@@ -25,9 +25,9 @@ struct sgw_server {
     struct sgw_db_keycache *keys;
     struct sgw_ratelimit *ratelimit; /* NULL when --rate-limit 0 */
     struct sgw_intake_ctx intake;
-    uint16_t port;          /* bound port */
-    int listen_fd;          /* set by quiesce; closed by stop */
-    atomic_int draining;    /* shutdown started: answer 503 to new work */
+    uint16_t port;           /* bound port */
+    int listen_fd;           /* set by quiesce; closed by stop */
+    atomic_int draining;     /* shutdown started: answer 503 to new work */
     atomic_long outstanding; /* requests handed to the writer and not yet answered */
 };
 
@@ -38,14 +38,14 @@ struct sgw_request {
     struct MHD_Connection *conn;
     const struct sgw_route *route;
     const char *method;
-    char id[40];           /* request id: X-Request-Id */
-    int64_t started_us;    /* monotonic */
-    unsigned status;       /* answered status, for metrics and logs */
+    char id[40];        /* request id: X-Request-Id */
+    int64_t started_us; /* monotonic */
+    unsigned status;    /* answered status, for metrics and logs */
     int answered;
 
-    char *body;            /* accumulated request body (owned) */
+    char *body; /* accumulated request body (owned) */
     size_t body_len, body_cap;
-    size_t body_seen;      /* bytes received, kept or not */
+    size_t body_seen; /* bytes received, kept or not */
     int body_too_large;
 
     int64_t api_key_id;
@@ -63,8 +63,8 @@ struct sgw_request {
 
 /* Handler results: the MHD_YES / MHD_NO decision is made in one place from these. */
 enum sgw_hresult {
-    SGW_H_OK,     /* a response was queued, or the request is suspended */
-    SGW_H_CLOSE,  /* close the connection */
+    SGW_H_OK,    /* a response was queued, or the request is suspended */
+    SGW_H_CLOSE, /* close the connection */
 };
 
 typedef enum sgw_hresult (*sgw_handler_fn)(struct sgw_request *req);

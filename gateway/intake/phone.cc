@@ -17,10 +17,11 @@ using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberOfflineGeocoder;
 using i18n::phonenumbers::PhoneNumberUtil;
 
-namespace {
+namespace
+{
 
-const size_t kMaxRaw = 64;    /* longest raw string sgw_phone_to_e164 looks at */
-const size_t kMaxE164 = 16;   /* '+' and at most 15 digits (ITU-T E.164) */
+const size_t kMaxRaw = 64;  /* longest raw string sgw_phone_to_e164 looks at */
+const size_t kMaxE164 = 16; /* '+' and at most 15 digits (ITU-T E.164) */
 
 /* Returns true and sets *len when s is at most max bytes long, without reading past max + 1. */
 bool

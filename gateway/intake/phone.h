@@ -16,8 +16,7 @@ int sgw_phone_to_e164(const char *raw, const char *default_region, char *out, si
 
 /* sgw_phone_to_e164 behind a per-thread cache of recent answers: libphonenumber's parser runs
  * ICU regular expressions and dominates intake's CPU otherwise. Same contract. */
-int sgw_phone_to_e164_cached(const char *raw, const char *default_region, char *out,
-                             size_t outsz);
+int sgw_phone_to_e164_cached(const char *raw, const char *default_region, char *out, size_t outsz);
 
 /* Writes the ISO 3166-1 alpha-2 region of an E.164 number ("US"); 0 on success, -1 if none. */
 int sgw_phone_region(const char *e164, char *out, size_t outsz);

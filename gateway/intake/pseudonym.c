@@ -13,8 +13,8 @@ sgw_pseudonym(const unsigned char *secret, size_t secret_len, const char *e164,
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int maclen = 0;
 
-    if (HMAC(EVP_sha256(), secret, (int)secret_len, (const unsigned char *)e164, strlen(e164),
-             mac, &maclen) == NULL ||
+    if (HMAC(EVP_sha256(), secret, (int)secret_len, (const unsigned char *)e164, strlen(e164), mac,
+             &maclen) == NULL ||
         maclen != 32)
         return -1;
     for (unsigned i = 0; i < 32; i++) {

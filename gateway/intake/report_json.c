@@ -12,7 +12,7 @@
 
 #define FUTURE_SLACK_US (5 * 60 * 1000000LL)
 
-static const char *const known_fields[] = {"content", "sender",  "channel", "received_at",
+static const char *const known_fields[] = {"content", "sender",  "channel",  "received_at",
                                            "city",    "country", "reporter", NULL};
 
 /* Optional string member: 0 absent/null, 1 present (*out set), -1 wrong type (err set). */
@@ -54,15 +54,16 @@ is_blank(const char *s, size_t n)
 }
 
 static int
-parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us,
-             struct sgw_report *r, struct sgw_error *err)
+parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us, struct sgw_report *r,
+             struct sgw_error *err)
 {
     const char *s = NULL, *key;
     size_t n = 0;
     json_t *val;
     int rc;
 
-    json_object_foreach(root, key, val) {
+    json_object_foreach(root, key, val)
+    {
         int known = 0;
         for (int i = 0; known_fields[i]; i++)
             known |= strcmp(key, known_fields[i]) == 0;
@@ -109,8 +110,7 @@ parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us,
             return sgw_error_set(err, "invalid_field", "received_at",
                                  "received_at is more than 5 minutes in the future");
         if (r->received_at < 0)
-            return sgw_error_set(err, "invalid_field", "received_at",
-                                 "received_at is before 1970");
+            return sgw_error_set(err, "invalid_field", "received_at", "received_at is before 1970");
         r->has_received_at = 1;
     }
 
@@ -122,8 +122,8 @@ parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us,
             return sgw_error_set(err, "invalid_field", "city",
                                  "city must not contain control characters");
         if (sgw_utf8_chars(s, n) > SGW_CITY_MAX_CHARS)
-            return sgw_error_set(err, "invalid_field", "city",
-                                 "city is longer than %d characters", SGW_CITY_MAX_CHARS);
+            return sgw_error_set(err, "invalid_field", "city", "city is longer than %d characters",
+                                 SGW_CITY_MAX_CHARS);
         while (n > 0 && s[0] == ' ')
             s++, n--;
         while (n > 0 && s[n - 1] == ' ')
@@ -140,8 +140,8 @@ parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us,
         if (n == 0 || is_blank(s, n))
             return sgw_error_set(err, "invalid_field", "sender", "sender must not be empty");
         if (n > SGW_SENDER_MAX)
-            return sgw_error_set(err, "invalid_field", "sender",
-                                 "sender is longer than %d bytes", SGW_SENDER_MAX);
+            return sgw_error_set(err, "invalid_field", "sender", "sender is longer than %d bytes",
+                                 SGW_SENDER_MAX);
         if (has_control(s, n, 0))
             return sgw_error_set(err, "invalid_field", "sender",
                                  "sender must not contain control characters");
@@ -155,7 +155,8 @@ parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us,
         return -1;
     if (rc == 1) {
         char e164[32];
-        if (n > 64 || has_control(s, n, 0) || sgw_phone_to_e164_cached(s, region, e164, sizeof e164) != 0)
+        if (n > 64 || has_control(s, n, 0) ||
+            sgw_phone_to_e164_cached(s, region, e164, sizeof e164) != 0)
             return sgw_error_set(err, "invalid_field", "reporter",
                                  "reporter must be the reporting subscriber's phone number");
         if (sgw_pseudonym(ctx->secret, ctx->secret_len, e164, r->reporter) != 0)
