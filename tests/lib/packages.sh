@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# The Debian 12 packages spamgw needs, in one place, and the one function that installs the
+# missing ones. Sourced by deploy/up and tests/run (after common.sh); never executed.
+
+# Build, run and deploy: everything deploy/up needs on a fresh Debian 12 machine.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+SGW_PACKAGES=(
+    build-essential cmake pkg-config
+    libmicrohttpd-dev libjansson-dev libpq-dev
+    check libsubunit-dev
+    libphonenumber-dev libutf8proc-dev libicu-dev libpsl-dev libssl-dev
+    postgresql-15 postgresql-contrib
+    curl ca-certificates
+)
+
+# Extra packages tests/run needs (free-port lookup, test helpers).
+# shellcheck disable=SC2034
+SGW_TEST_PACKAGES=(python3)
+
+# Extra packages only the benchmarks need (tests/bench); tests/run does not install them.
+# shellcheck disable=SC2034
+SGW_BENCH_PACKAGES=(wrk nginx-light)
+
+# Prints, one per line, the packages of "$@" that are not installed.
+sgw_missing_packages() {
+    local p status
+    for p in "$@"; do
+        # shellcheck disable=SC2016 # ${Status} is dpkg-query's field, not a shell variable
+        status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        [[ $status == 'install ok installed' ]] || printf '%s\n' "$p"
+    done
+}
+
+# Installs whichever of "$@" are missing, with one `apt-get update` and one `apt-get install`,
+# and nothing at all when everything is already there (CI without network stays offline).
+sgw_ensure_packages() {
+    local missing=()
+    if command -v dpkg-query >/dev/null 2>&1; then
+        mapfile -t missing < <(sgw_missing_packages "$@")
+    else
+        missing=("$@")
+    fi
+    ((${#missing[@]} > 0)) || return 0
+    command -v apt-get >/dev/null 2>&1 ||
+        sgw_die "missing packages (${missing[*]}) and no apt-get: this needs Debian 12"
+    sgw_warn "installing missing packages: ${missing[*]}"
+    sgw_privileged env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
+        sgw_die "apt-get update failed"
+    sgw_privileged env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" ||
+        sgw_die "apt-get install failed for: ${missing[*]}"
+}
