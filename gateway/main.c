@@ -254,11 +254,10 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
     sigwait(&sigs, &sig);
     sgw_info("event=shutdown signal=%d outstanding=%ld", sig, atomic_load(&srv.outstanding));
     sgw_server_quiesce(&srv);
-    sgw_db_writer_stop(srv.writer); /* commits what is queued and answers it */
-    /* Give resumed connections time to send their answers before the daemon closes them. */
-    for (int i = 0; i < 1000 && atomic_load(&srv.outstanding) > 0; i++)
-        usleep(10000);
-    sgw_info("event=stopped unanswered=%ld", atomic_load(&srv.outstanding));
+    sgw_server_drain(&srv, 10000);  /* answers what is in flight while the writer runs */
+    sgw_db_writer_stop(srv.writer); /* commits anything still queued and answers it */
+    sgw_server_drain(&srv, 2000);
+    sgw_info("event=stopped unanswered=%ld", atomic_load(&srv.active));
     rc = 0;
 done:
     sgw_server_stop(&srv);

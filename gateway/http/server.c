@@ -200,6 +200,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
         req->method = method;
         req->started_us = sgw_monotonic_us();
         *con_cls = req;
+        atomic_fetch_add(&srv->active, 1);
         make_request_id(req);
         enum sgw_hresult hr = on_headers(req, url, &rejected);
         if (rejected)
@@ -244,6 +245,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
               (int)toe);
     if (req->counted)
         atomic_fetch_sub(&srv->outstanding, 1);
+    atomic_fetch_sub(&srv->active, 1);
     sgw_report_free(req->report);
     free(req->body);
     free(req);
@@ -270,8 +272,8 @@ sgw_server_submit(struct sgw_request *req, struct sgw_report *report_take)
     enum sgw_status st;
 
     req->report = report_take;
-    if (atomic_load(&srv->draining))
-        return sgw_respond_status(req, SGW_BUSY);
+    /* While draining the writer still commits: requests that were already on the wire get
+     * a real answer (their connection is closed after it). */
     /* Suspend before queueing: the writer may resume us before this function returns. */
     MHD_suspend_connection(req->conn);
     req->suspended = 1;
@@ -387,6 +389,26 @@ sgw_server_quiesce(struct sgw_server *srv)
         return;
     atomic_store(&srv->draining, 1);
     srv->listen_fd = (int)MHD_quiesce_daemon(srv->daemon);
+}
+
+void
+sgw_server_drain(struct sgw_server *srv, int timeout_ms)
+{
+    /* Requests already written to open connections may not have been read yet: wait until
+     * nothing has been active for a short quiet period, so those get their answer too. */
+    const int64_t quiet_us = 200000;
+    int64_t deadline = sgw_monotonic_us() + (int64_t)timeout_ms * 1000, idle_since = 0;
+
+    for (;;) {
+        int64_t now = sgw_monotonic_us();
+        if (atomic_load(&srv->active) > 0)
+            idle_since = 0;
+        else if (idle_since == 0)
+            idle_since = now;
+        if ((idle_since != 0 && now - idle_since >= quiet_us) || now >= deadline)
+            break;
+        usleep(5000);
+    }
 }
 
 void

@@ -29,6 +29,7 @@ struct sgw_server {
     int listen_fd;           /* set by quiesce; closed by stop */
     atomic_int draining;     /* shutdown started: answer 503 to new work */
     atomic_long outstanding; /* requests handed to the writer and not yet answered */
+    atomic_long active;      /* requests started and not yet completed */
 };
 
 /* Per-request state, created on the first handler call and freed only in the
@@ -71,8 +72,11 @@ typedef enum sgw_hresult (*sgw_handler_fn)(struct sgw_request *req);
 
 /* Creates and starts the daemon on cfg->listen; 0 on success (srv->port set), -1 otherwise. */
 int sgw_server_start(struct sgw_server *srv);
-/* Graceful stop: stop accepting, answer queued work, stop the daemon. */
+/* Graceful stop, in order: quiesce (stop accepting; new requests on open connections get 503
+ * and Connection: close), drain (wait until every started request is answered and no new
+ * one has started for a moment, at most timeout_ms; the writer must still run), stop. */
 void sgw_server_quiesce(struct sgw_server *srv);
+void sgw_server_drain(struct sgw_server *srv, int timeout_ms);
 void sgw_server_stop(struct sgw_server *srv);
 
 /* Suspends req until the writer commits its report; the handler is called again after. */
