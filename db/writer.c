@@ -12,6 +12,7 @@
 #include "gateway/common/timeutil.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 
 #define ID_BLOCK 4096
+#define NCOLS 13
 #define BACKOFF_MIN_US 100000
 #define BACKOFF_MAX_US 2000000
 
@@ -40,6 +42,10 @@ struct worker {
     struct item *batch;
     char *buf; /* COPY data */
     size_t buflen, bufcap;
+    struct arr {
+        char *p;
+        size_t len, cap;
+    } cols[NCOLS]; /* array literals for the INSERT method */
 };
 
 struct sgw_db_writer {
@@ -308,6 +314,94 @@ fail:
     return classify_failure(k);
 }
 
+/* --- array-literal encoding (the INSERT method) ------------------------------------------ */
+
+static void
+arr_reserve(struct arr *a, size_t more)
+{
+    if (a->len + more <= a->cap)
+        return;
+    while (a->len + more > a->cap)
+        a->cap = a->cap ? a->cap * 2 : 16384;
+    a->p = sgw_xrealloc(a->p, a->cap);
+}
+
+/* Appends one element: NULL, or a double-quoted string with " and \ escaped. */
+static void
+arr_put(struct arr *a, const char *s)
+{
+    if (s == NULL) {
+        arr_reserve(a, 6);
+        memcpy(a->p + a->len, "NULL,", 5);
+        a->len += 5;
+        return;
+    }
+    size_t n = strlen(s);
+    arr_reserve(a, 2 * n + 4);
+    char *o = a->p + a->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"' || s[i] == '\\')
+            *o++ = '\\';
+        *o++ = s[i];
+    }
+    *o++ = '"';
+    *o++ = ',';
+    a->len = (size_t)(o - a->p);
+}
+
+static enum outcome
+insert_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *err, size_t errsz)
+{
+    char idbuf[24], keybuf[24], ing[40], rec[40];
+    const char *params[NCOLS];
+
+    for (int c = 0; c < NCOLS; c++) {
+        k->cols[c].len = 0;
+        arr_reserve(&k->cols[c], 2);
+        k->cols[c].p[k->cols[c].len++] = '{';
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct sgw_report *r = items[i].report;
+        ids[i] = k->ids[k->idpos++];
+        snprintf(idbuf, sizeof idbuf, "%lld", (long long)ids[i]);
+        snprintf(keybuf, sizeof keybuf, "%lld", (long long)r->api_key_id);
+        sgw_rfc3339_format(r->ingested_at, ing, sizeof ing);
+        if (r->has_received_at)
+            sgw_rfc3339_format(r->received_at, rec, sizeof rec);
+        const char *v[NCOLS] = {idbuf,
+                                ing,
+                                r->has_received_at ? rec : NULL,
+                                sgw_channel_name(r->channel),
+                                r->sender_raw,
+                                r->sender,
+                                sgw_sender_kind_name(r->sender_kind),
+                                r->content,
+                                r->city,
+                                r->country[0] ? r->country : NULL,
+                                r->reporter[0] ? r->reporter : NULL,
+                                r->source,
+                                r->api_key_id ? keybuf : NULL};
+        for (int c = 0; c < NCOLS; c++)
+            arr_put(&k->cols[c], v[c]);
+    }
+    for (int c = 0; c < NCOLS; c++) {
+        k->cols[c].p[k->cols[c].len - 1] = '}'; /* replaces the last comma */
+        arr_reserve(&k->cols[c], 1);
+        k->cols[c].p[k->cols[c].len] = '\0';
+        params[c] = k->cols[c].p;
+    }
+    PGresult *res = sgw_db_exec(k->conn, SGW_STMT_reports_insert_arrays, params);
+    if (!sgw_db_ok(res)) {
+        sgw_db_error(k->conn, res, err, errsz);
+        PQclear(res);
+        /* Nothing was committed if the statement failed before the server saw it. */
+        return sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_CONN;
+    }
+    PQclear(res);
+    return DONE_OK;
+}
+
 /* Writes items[0..n) in one transaction; on DONE_OK ids[] and replays[] are filled. */
 static enum outcome
 write_batch(struct worker *k, struct item *items, size_t n, int64_t *ids, int *replays, char *err,
@@ -333,13 +427,14 @@ write_batch(struct worker *k, struct item *items, size_t n, int64_t *ids, int *r
         if (out != DONE_OK)
             goto done;
     }
-    /* A lone COPY is its own transaction: one round trip less. */
+    /* A lone statement is its own transaction: one round trip less. */
     if (nidem > 0 && sgw_db_simple(k->conn, "BEGIN", err, errsz) != 0) {
         out = sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_BEFORE_SEND;
         goto done;
     }
     if (nplain > 0) {
-        out = copy_rows(k, plain, nplain, plain_ids, err, errsz);
+        out = k->w->cfg.use_copy ? copy_rows(k, plain, nplain, plain_ids, err, errsz)
+                                 : insert_rows(k, plain, nplain, plain_ids, err, errsz);
         if (out != DONE_OK)
             goto rollback;
         for (size_t j = 0; j < nplain; j++) {
@@ -391,8 +486,14 @@ ensure_connected(struct worker *k)
     char err[256];
     int64_t now = sgw_monotonic_us();
 
-    if (k->conn != NULL && sgw_db_alive(k->conn))
-        return 0;
+    if (k->conn != NULL && sgw_db_alive(k->conn)) {
+        /* An idle connection the server has closed (restart, failover) shows as readable:
+         * find out now, before a batch is sent on it and its fate becomes unknown. */
+        struct pollfd pfd = {PQsocket(k->conn->pg), POLLIN, 0};
+        if (poll(&pfd, 1, 0) == 0 || (PQconsumeInput(k->conn->pg) == 1 && sgw_db_alive(k->conn)))
+            return 0;
+        sgw_warn("event=db_connection_lost writer=%d", k->index);
+    }
     disconnect(k);
     if (now < k->retry_at)
         return -1;
@@ -565,6 +666,8 @@ sgw_db_writer_free(struct sgw_db_writer *w)
         free(w->workers[i].batch);
         free(w->workers[i].buf);
         free(w->workers[i].ids);
+        for (int c = 0; c < NCOLS; c++)
+            free(w->workers[i].cols[c].p);
     }
     free(w->workers);
     free(w->ring);

@@ -102,7 +102,7 @@ sgw_sender_normalise(const char *raw, const char *region, char *out, size_t outs
     }
 
     /* GSM alphanumeric sender ids: at most 11 characters, at least one letter. */
-    if (nletters > 0 && n <= 11 && nother == 0 && !plus) {
+    if (nletters > 0 && n <= 11 && nother == 0 && !plus && n < outsz) {
         for (size_t i = 0; i < n; i++)
             out[i] = (char)toupper((unsigned char)s[i]);
         out[n] = '\0';
