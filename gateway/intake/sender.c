@@ -89,6 +89,13 @@ sgw_sender_normalise(const char *raw, const char *region, char *out, size_t outs
             snprintf(out, outsz, "%s", digits);
             return SGW_SENDER_SHORT_CODE;
         }
+        /* China's SP service numbers (106 + operator + service code, up to 20 digits) are
+         * sender codes, not subscriber numbers, though they can parse as possible numbers. */
+        if (!plus && nd >= 8 && strncmp(digits, "106", 3) == 0 &&
+            (region == NULL || strcmp(region, "CN") == 0)) {
+            snprintf(out, outsz, "%s", digits);
+            return SGW_SENDER_SHORT_CODE;
+        }
         char tmp[SGW_SENDER_MAX + 1];
         snprintf(tmp, sizeof tmp, "%.*s", (int)n, s);
         if (sgw_phone_to_e164_cached(tmp, region, out, outsz) == 0)
