@@ -26,7 +26,8 @@
 #define BACKOFF_MAX_US 2000000
 
 struct item {
-    struct sgw_report *report;
+    struct sgw_report *report; /* NULL for a job */
+    sgw_db_job_fn job;
     sgw_db_done_fn done;
     void *arg;
 };
@@ -40,6 +41,8 @@ struct worker {
     size_t idpos, nids, idcap;
     int64_t backoff_us, retry_at;
     struct item *batch;
+    struct item *jobs; /* jobs split off the current batch */
+    size_t njobs;
     char *buf; /* COPY data */
     size_t buflen, bufcap;
     struct arr {
@@ -76,8 +79,8 @@ sgw_db_writer_new(const struct sgw_db_writer_config *cfg)
     return w;
 }
 
-enum sgw_status
-sgw_db_writer_submit(struct sgw_db_writer *w, struct sgw_report *r, sgw_db_done_fn done, void *arg)
+static enum sgw_status
+enqueue(struct sgw_db_writer *w, struct item it)
 {
     enum sgw_status st = SGW_OK;
 
@@ -88,13 +91,25 @@ sgw_db_writer_submit(struct sgw_db_writer *w, struct sgw_report *r, sgw_db_done_
         st = SGW_BUSY;
     } else {
         size_t tail = (w->head + w->count) % (size_t)w->cfg.capacity;
-        w->ring[tail] = (struct item){r, done, arg};
+        w->ring[tail] = it;
         w->count++;
         atomic_store_explicit(&w->depth, (long)w->count, memory_order_relaxed);
         pthread_cond_signal(&w->nonempty);
     }
     pthread_mutex_unlock(&w->mu);
     return st;
+}
+
+enum sgw_status
+sgw_db_writer_submit(struct sgw_db_writer *w, struct sgw_report *r, sgw_db_done_fn done, void *arg)
+{
+    return enqueue(w, (struct item){r, NULL, done, arg});
+}
+
+enum sgw_status
+sgw_db_writer_submit_job(struct sgw_db_writer *w, sgw_db_job_fn job, sgw_db_done_fn done, void *arg)
+{
+    return enqueue(w, (struct item){NULL, job, done, arg});
 }
 
 long
@@ -573,6 +588,56 @@ process(struct worker *k, struct item *items, size_t n)
     free(replays);
 }
 
+static void
+run_job(struct worker *k, struct item *it)
+{
+    char err[512];
+    enum sgw_status st;
+
+    if (ensure_connected(k) != 0) {
+        it->done(it->arg, SGW_DATABASE, 0, 0);
+        return;
+    }
+    if (sgw_db_simple(k->conn, "BEGIN", err, sizeof err) != 0) {
+        st = SGW_DATABASE;
+        goto done;
+    }
+    st = it->job(k->conn, it->arg);
+    if (st == SGW_OK) {
+        if (sgw_db_simple(k->conn, "COMMIT", err, sizeof err) != 0) {
+            sgw_warn("event=job_commit_failed writer=%d error=\"%s\"", k->index, err);
+            st = SGW_DATABASE;
+        }
+    } else if (sgw_db_alive(k->conn)) {
+        sgw_db_simple(k->conn, "ROLLBACK", NULL, 0);
+    }
+done:
+    if (!sgw_db_alive(k->conn)) {
+        disconnect(k);
+        if (st == SGW_OK || st == SGW_INTERNAL)
+            st = SGW_DATABASE;
+    }
+    it->done(it->arg, st, 0, 0);
+}
+
+/* Reports of a popped batch go in one transaction; jobs each in their own, after it. */
+static void
+dispatch(struct worker *k, struct item *items, size_t n)
+{
+    size_t nreports = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].job == NULL)
+            items[nreports++] = items[i];
+        else
+            k->jobs[k->njobs++] = items[i];
+    }
+    if (nreports > 0)
+        process(k, items, nreports);
+    for (size_t j = 0; j < k->njobs; j++)
+        run_job(k, &k->jobs[j]);
+    k->njobs = 0;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -612,7 +677,7 @@ worker_main(void *arg)
         }
         atomic_store_explicit(&w->depth, (long)w->count, memory_order_relaxed);
         pthread_mutex_unlock(&w->mu);
-        process(k, k->batch, n);
+        dispatch(k, k->batch, n);
     }
     disconnect(k);
     return NULL;
@@ -626,6 +691,7 @@ sgw_db_writer_start(struct sgw_db_writer *w)
         k->w = w;
         k->index = i;
         k->batch = sgw_xcalloc((size_t)w->cfg.batch_max, sizeof(struct item));
+        k->jobs = sgw_xcalloc((size_t)w->cfg.batch_max, sizeof(struct item));
         ensure_connected(k); /* so submit accepts reports as soon as serving starts */
     }
     for (int i = 0; i < w->cfg.writers; i++) {
@@ -664,6 +730,7 @@ sgw_db_writer_free(struct sgw_db_writer *w)
     for (int i = 0; i < w->cfg.writers; i++) {
         disconnect(&w->workers[i]);
         free(w->workers[i].batch);
+        free(w->workers[i].jobs);
         free(w->workers[i].buf);
         free(w->workers[i].ids);
         for (int c = 0; c < NCOLS; c++)

@@ -4,6 +4,7 @@
 #ifndef SGW_DB_WRITER_H
 #define SGW_DB_WRITER_H
 
+#include "db/db.h"
 #include "gateway/common/status.h"
 #include "gateway/intake/report.h"
 
@@ -37,6 +38,17 @@ void sgw_db_writer_free(struct sgw_db_writer *w); /* accepts NULL */
  * no writer can reach PostgreSQL; then done is never called. */
 enum sgw_status sgw_db_writer_submit(struct sgw_db_writer *w, struct sgw_report *r,
                                      sgw_db_done_fn done, void *arg);
+
+/* A unit of database work that must be durable before its request is answered (e.g. a step of
+ * the 7726 conversation). Runs on a writer thread inside its own transaction: return SGW_OK to
+ * commit, anything else to roll back. Results go into arg; the writer then calls
+ * done(arg, status, 0, 0), status SGW_DATABASE when the commit failed or the connection
+ * broke. The job must not keep the connection. */
+typedef enum sgw_status (*sgw_db_job_fn)(struct sgw_db_conn *c, void *arg);
+
+/* Queues a job like a report (same queue, same bounds); same return values as submit. */
+enum sgw_status sgw_db_writer_submit_job(struct sgw_db_writer *w, sgw_db_job_fn job,
+                                         sgw_db_done_fn done, void *arg);
 
 long sgw_db_writer_depth(void *w); /* queued reports; gauge-compatible signature */
 int sgw_db_writer_up(const struct sgw_db_writer *w); /* a writer is connected */

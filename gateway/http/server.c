@@ -247,6 +247,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         atomic_fetch_sub(&srv->outstanding, 1);
     atomic_fetch_sub(&srv->active, 1);
     sgw_report_free(req->report);
+    if (req->ctx_free)
+        req->ctx_free(req->ctx);
     free(req->body);
     free(req);
     *con_cls = NULL;
@@ -265,27 +267,42 @@ report_done(void *arg, enum sgw_status st, int64_t id, int replay)
     MHD_resume_connection(req->conn);
 }
 
-enum sgw_hresult
-sgw_server_submit(struct sgw_request *req, struct sgw_report *report_take)
+static enum sgw_hresult
+suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job)
 {
     struct sgw_server *srv = req->srv;
     enum sgw_status st;
 
-    req->report = report_take;
-    /* While draining the writer still commits: requests that were already on the wire get
-     * a real answer (their connection is closed after it). */
-    /* Suspend before queueing: the writer may resume us before this function returns. */
+    /* Suspend before queueing: the writer may resume us before this function returns. While
+     * draining the writer still commits, so requests already on the wire get a real answer
+     * (their connection is closed after it). */
     MHD_suspend_connection(req->conn);
     req->suspended = 1;
     req->counted = 1;
     atomic_fetch_add(&srv->outstanding, 1);
-    st = sgw_db_writer_submit(srv->writer, req->report, report_done, req);
+    if (job != NULL)
+        st = sgw_db_writer_submit_job(srv->writer, job, report_done, req);
+    else
+        st = sgw_db_writer_submit(srv->writer, req->report, report_done, req);
     if (st != SGW_OK) {
         req->result = st;
         atomic_store(&req->done, 1);
         MHD_resume_connection(req->conn);
     }
     return SGW_H_OK;
+}
+
+enum sgw_hresult
+sgw_server_submit(struct sgw_request *req, struct sgw_report *report_take)
+{
+    req->report = report_take;
+    return suspend_and_queue(req, NULL);
+}
+
+enum sgw_hresult
+sgw_server_submit_job(struct sgw_request *req, sgw_db_job_fn job)
+{
+    return suspend_and_queue(req, job);
 }
 
 /* --- lifecycle --------------------------------------------------------------------------- */

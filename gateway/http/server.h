@@ -60,6 +60,10 @@ struct sgw_request {
     int replay;
     int suspended;
     int counted; /* included in srv->outstanding */
+
+    /* Route-owned state (e.g. a job's inputs and results), freed with ctx_free. */
+    void *ctx;
+    void (*ctx_free)(void *ctx);
 };
 
 /* Handler results: the MHD_YES / MHD_NO decision is made in one place from these. */
@@ -79,7 +83,12 @@ void sgw_server_quiesce(struct sgw_server *srv);
 void sgw_server_drain(struct sgw_server *srv, int timeout_ms);
 void sgw_server_stop(struct sgw_server *srv);
 
-/* Suspends req until the writer commits its report; the handler is called again after. */
+/* Suspends req until the writer commits its report; the handler is called again after, with
+ * req->done set and req->result, result_id, replay filled. */
 enum sgw_hresult sgw_server_submit(struct sgw_request *req, struct sgw_report *report_take);
+
+/* Same for a database job (see sgw_db_writer_submit_job). The job is called with the request
+ * as its arg: it reads its inputs from and leaves its results in req->ctx. */
+enum sgw_hresult sgw_server_submit_job(struct sgw_request *req, sgw_db_job_fn job);
 
 #endif
