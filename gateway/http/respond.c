@@ -3,6 +3,7 @@
 #include "gateway/http/respond.h"
 
 #include "gateway/common/log.h"
+#include "gateway/http/router.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,12 @@ sgw_respond_error(struct sgw_request *req, unsigned status, const char *code, co
     else
         sgw_info("event=request_rejected req=%s status=%u code=%s field=%s", req->id, status, code,
                  field && field[0] ? field : "-");
+    if (req->route != NULL && (req->route->flags & SGW_ROUTE_TEXT_ERRORS)) {
+        char line[400];
+        int n = snprintf(line, sizeof line, "%s: %s\n", code, message);
+        return sgw_respond_raw(req, status, "text/plain; charset=utf-8", line,
+                               (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1));
+    }
     return sgw_respond_json(req, status, error_body(code, field, message));
 }
 

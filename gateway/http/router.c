@@ -14,10 +14,10 @@ enum sgw_hresult sgw_route_metrics(struct sgw_request *req);
 #define WRITERS (SGW_ROLE_BIT(SGW_ROLE_REPORTER) | SGW_ROLE_BIT(SGW_ROLE_RELAY))
 
 static struct sgw_route routes[] = {
-    {"POST", "/v1/reports", WRITERS, SGW_BODY_JSON, sgw_route_reports_post, 0},
-    {"GET", "/healthz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_healthz, 0},
-    {"GET", "/readyz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_readyz, 0},
-    {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_metrics, 0},
+    {"POST", "/v1/reports", WRITERS, SGW_BODY_JSON, sgw_route_reports_post, 0, 0},
+    {"GET", "/healthz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_healthz, 0, 0},
+    {"GET", "/readyz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_readyz, 0, 0},
+    {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_metrics, 0, 0},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -79,11 +79,10 @@ sgw_router_match(const char *method, const char *path, char *allow, size_t allow
             continue;
         if (strcmp(routes[i].method, method) == 0)
             return &routes[i];
-        if (strstr(allow, routes[i].method) == NULL) {
-            int n =
-                snprintf(allow + used, allowsz - used, "%s%s", used ? ", " : "", routes[i].method);
-            if (n > 0 && (size_t)n < allowsz - used)
-                used += (size_t)n;
+        size_t need = strlen(routes[i].method) + (used ? 2 : 0);
+        if (strstr(allow, routes[i].method) == NULL && used + need < allowsz) {
+            snprintf(allow + used, allowsz - used, "%s%s", used ? ", " : "", routes[i].method);
+            used += need;
         }
     }
     return NULL;

@@ -10,7 +10,15 @@
 #define SGW_ROLE_BIT(r) (1u << (r))
 #define SGW_ROLES_PUBLIC 0u
 
-enum sgw_body_kind { SGW_BODY_NONE = 0, SGW_BODY_JSON };
+enum sgw_body_kind {
+    SGW_BODY_NONE = 0,
+    SGW_BODY_JSON, /* application/json (UTF-8) required, else 415 */
+    SGW_BODY_ANY,  /* any content type, kept up to --max-body (e.g. Kannel's post-url) */
+};
+
+/* Route flags. */
+#define SGW_ROUTE_KEY_IN_QUERY 1u /* the key may also come as ?key=... (Kannel get-url) */
+#define SGW_ROUTE_TEXT_ERRORS 2u  /* errors as text/plain lines, not JSON (Kannel relays) */
 
 struct sgw_route {
     const char *method;
@@ -18,7 +26,8 @@ struct sgw_route {
     unsigned roles;      /* SGW_ROLE_BIT mask; 0 = no key needed */
     enum sgw_body_kind body;
     sgw_handler_fn handler;
-    int metric; /* metrics route index, set by sgw_router_init */
+    unsigned flags; /* SGW_ROUTE_* */
+    int metric;     /* metrics route index, set by sgw_router_init */
 };
 
 void sgw_router_init(void);
