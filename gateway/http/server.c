@@ -111,14 +111,48 @@ is_json_content_type(const char *ct)
     return strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0;
 }
 
+static enum MHD_Result
+count_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct counting {
+        const char *name;
+        int n;
+    } *c = cls;
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, c->name) == 0)
+        c->n++;
+    return MHD_YES;
+}
+
+static int
+count_header(struct MHD_Connection *conn, const char *name)
+{
+    struct {
+        const char *name;
+        int n;
+    } c = {name, 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_cb, &c);
+    return c.n;
+}
+
 /* First call: everything that can be decided from the headers alone. */
 static enum sgw_hresult
-on_headers(struct sgw_request *req, const char *url, int *rejected)
+on_headers(struct sgw_request *req, const char *url, const char *version, int *rejected)
 {
     char allow[64];
 
     *rejected = 1;
-    req->route = sgw_router_match(req->method, url, allow, sizeof allow);
+    if (count_header(req->conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1)
+        return sgw_respond_error(req, 400, "invalid_request", NULL,
+                                 "more than one Content-Length header");
+    if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+        count_header(req->conn, MHD_HTTP_HEADER_HOST) != 1)
+        return sgw_respond_error(req, 400, "invalid_request", NULL,
+                                 "HTTP/1.1 requests need exactly one Host header");
+    /* HEAD is GET without a body (libmicrohttpd drops the body). */
+    req->route = sgw_router_match(strcmp(req->method, "HEAD") == 0 ? "GET" : req->method, url,
+                                  allow, sizeof allow);
     if (req->route == NULL) {
         if (allow[0] != '\0')
             return sgw_respond_method_not_allowed(req, allow);
@@ -190,7 +224,6 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 {
     struct sgw_server *srv = cls;
     struct sgw_request *req = *con_cls;
-    (void)version;
 
     if (req == NULL) {
         int rejected = 0;
@@ -202,7 +235,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
         *con_cls = req;
         atomic_fetch_add(&srv->active, 1);
         make_request_id(req);
-        enum sgw_hresult hr = on_headers(req, url, &rejected);
+        enum sgw_hresult hr = on_headers(req, url, version, &rejected);
         if (rejected)
             return to_mhd(hr);
         return MHD_YES;
@@ -307,6 +340,39 @@ sgw_server_submit_job(struct sgw_request *req, sgw_db_job_fn job)
 
 /* --- lifecycle --------------------------------------------------------------------------- */
 
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decoding of paths and query values that leaves "%00" undecoded: a NUL would cut
+ * the C string short and let "/v1/reports%00/x" reach /v1/reports. */
+static size_t
+unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *r = s, *w = s;
+    (void)cls;
+    (void)conn;
+    while (*r) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi << 4 | lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -381,8 +447,9 @@ sgw_server_start(struct sgw_server *srv)
                      MHD_USE_ITC | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, access_handler, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->connection_timeout, MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (srv->daemon == NULL) {

@@ -39,6 +39,10 @@ has_control(const char *s, size_t n, int allow_newlines)
         unsigned char c = (unsigned char)s[i];
         if (c == 0x7f || (c < 0x20 && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t'))))
             return 1;
+        /* C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8. */
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9F)
+            return 1;
     }
     return 0;
 }

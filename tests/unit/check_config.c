@@ -58,6 +58,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg.threads, 0);
     ck_assert_int_eq(cfg.writers, 2);
     ck_assert_int_eq(cfg.batch_max, 1024);
+    ck_assert_str_eq(cfg.write_method, "insert");
     ck_assert_int_eq(cfg.queue_capacity, 16384);
     ck_assert_int_eq(cfg.max_body, 65536);
     ck_assert_int_eq(cfg.connection_limit, 4096);
@@ -95,8 +96,9 @@ START_TEST(test_precedence_int)
     struct sgw_config_parse p;
     if (c->env)
         setenv("SPAMGW_WRITERS", c->env, 1);
-    int rc = c->flag ? load(&cfg, &p, SGW_CMD_SERVE, NULL, ARGV("serve", "--writers", (char *)c->flag))
-                     : load(&cfg, &p, SGW_CMD_SERVE, NULL, ARGV("serve"));
+    int rc = c->flag
+                 ? load(&cfg, &p, SGW_CMD_SERVE, NULL, ARGV("serve", "--writers", (char *)c->flag))
+                 : load(&cfg, &p, SGW_CMD_SERVE, NULL, ARGV("serve"));
     ck_assert_msg(rc == 0, "env %s flag %s: %s", c->env, c->flag, p.error);
     ck_assert_msg(cfg.writers == c->want, "env %s flag %s: writers %ld, want %ld",
                   c->env ? c->env : "unset", c->flag ? c->flag : "absent", cfg.writers, c->want);
@@ -138,10 +140,10 @@ START_TEST(test_repeated_flag)
 {
     struct sgw_config cfg;
     struct sgw_config_parse p;
-    ck_assert_int_eq(load(&cfg, &p, SGW_CMD_SERVE, NULL,
-                          ARGV("serve", "--listen=a:1", "--listen", "b:2", "--threads=3",
-                               "--threads=4")),
-                     0);
+    ck_assert_int_eq(
+        load(&cfg, &p, SGW_CMD_SERVE, NULL,
+             ARGV("serve", "--listen=a:1", "--listen", "b:2", "--threads=3", "--threads=4")),
+        0);
     ck_assert_str_eq(cfg.listen, "b:2");
     ck_assert_int_eq(cfg.threads, 4);
     sgw_config_fini(&cfg);
@@ -165,9 +167,8 @@ START_TEST(test_flag_spellings)
     sgw_config_fini(&cfg);
 
     /* "--name=value" splits at the first '=': the value may contain more of them. */
-    ck_assert_int_eq(load(&cfg, &p, SGW_CMD_SERVE, NULL,
-                          ARGV("serve", "--database-url=host=db port=5432")),
-                     0);
+    ck_assert_int_eq(
+        load(&cfg, &p, SGW_CMD_SERVE, NULL, ARGV("serve", "--database-url=host=db port=5432")), 0);
     ck_assert_str_eq(cfg.database_url, "host=db port=5432");
     sgw_config_fini(&cfg);
 
@@ -183,7 +184,7 @@ struct error_case {
     int cmd;
     const char *env_name; /* NULL: none */
     const char *env_value;
-    const char *args[6]; /* after the subcommand, NULL-terminated */
+    const char *args[6];    /* after the subcommand, NULL-terminated */
     const char *needles[3]; /* substrings the error must contain */
 };
 
@@ -218,6 +219,10 @@ static const struct error_case error_cases[] = {
     {SGW_CMD_SERVE, NULL, NULL, {"--default-region=USA"}, {"--default-region", "2 bytes"}},
     {SGW_CMD_SERVE, NULL, NULL, {"--log-level=verbose"}, {"--log-level", "verbose"}},
     {SGW_CMD_SERVE, NULL, NULL, {"--log-level=INFO"}, {"--log-level"}},
+    {SGW_CMD_SERVE, NULL, NULL, {"--write-method=bulk"}, {"--write-method", "insert or copy"}},
+    {SGW_CMD_SERVE, NULL, NULL, {"--write-method="}, {"--write-method", "insert or copy"}},
+    {SGW_CMD_SERVE, "SPAMGW_WRITE_METHOD", "COPY", {NULL}, {"SPAMGW_WRITE_METHOD"}},
+    {SGW_CMD_KEY, NULL, NULL, {"--write-method=copy"}, {"unknown", "--write-method"}},
     /* The same checks apply to the environment, and the message names the variable. */
     {SGW_CMD_SERVE, "SPAMGW_WRITERS", "0", {NULL}, {"SPAMGW_WRITERS", "1 and 32"}},
     {SGW_CMD_SERVE, "SPAMGW_THREADS", "many", {NULL}, {"SPAMGW_THREADS", "whole number"}},
@@ -255,10 +260,8 @@ START_TEST(test_errors)
     ck_assert_msg(rc == -1, "case %d (%s ...): accepted", _i, argc > 1 ? argv[1] : "");
     for (int i = 0; i < 3 && c->needles[i]; i++)
         ck_assert_msg(strstr(p.error, c->needles[i]) != NULL,
-                      "case %d: error \"%s\" does not mention \"%s\"", _i, p.error,
-                      c->needles[i]);
-    ck_assert_msg(strchr(p.error, '\n') == NULL, "case %d: error is not one line: %s", _i,
-                  p.error);
+                      "case %d: error \"%s\" does not mention \"%s\"", _i, p.error, c->needles[i]);
+    ck_assert_msg(strchr(p.error, '\n') == NULL, "case %d: error is not one line: %s", _i, p.error);
     /* Nothing left allocated after a failure: the sanitizer build checks for leaks. */
     ck_assert_ptr_null(cfg.listen);
     ck_assert_ptr_null(cfg.database_url);
@@ -271,10 +274,12 @@ START_TEST(test_bounds_inclusive)
 {
     struct sgw_config cfg;
     struct sgw_config_parse p;
-    ck_assert_int_eq(load(&cfg, &p, SGW_CMD_SERVE, NULL,
-                          ARGV("serve", "--writers=1", "--threads=256", "--max-body=67108864",
-                               "--rate-limit=0", "--default-region=", "--log-level=error")),
-                     0);
+    ck_assert_int_eq(
+        load(&cfg, &p, SGW_CMD_SERVE, NULL,
+             ARGV("serve", "--writers=1", "--threads=256", "--max-body=67108864", "--rate-limit=0",
+                  "--default-region=", "--log-level=error", "--write-method=copy")),
+        0);
+    ck_assert_str_eq(cfg.write_method, "copy");
     ck_assert_int_eq(cfg.writers, 1);
     ck_assert_int_eq(cfg.threads, 256);
     ck_assert_int_eq(cfg.max_body, 67108864);
@@ -374,10 +379,8 @@ END_TEST
 START_TEST(test_extra_options)
 {
     struct sgw_opt extra[] = {
-        {"role", "ROLE", "key role", NULL},
-        {"name", "NAME", "key name", NULL},
-        {"force", NULL, "boolean", NULL},
-        {"dry-run", NULL, "boolean", NULL},
+        {"role", "ROLE", "key role", NULL}, {"name", "NAME", "key name", NULL},
+        {"force", NULL, "boolean", NULL},   {"dry-run", NULL, "boolean", NULL},
         {NULL, NULL, NULL, NULL},
     };
     struct sgw_config cfg;
@@ -464,8 +467,7 @@ START_TEST(test_markdown)
 
     ck_assert_msg(strncmp(md, "| flag |", 8) == 0, "no header row:\n%s", md);
     for (char *line = strtok_r(md, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        ck_assert_msg(line[0] == '|' && line[strlen(line) - 1] == '|', "not a table row: %s",
-                      line);
+        ck_assert_msg(line[0] == '|' && line[strlen(line) - 1] == '|', "not a table row: %s", line);
         if (strncmp(line, "| `--", 5) != 0)
             continue;
         /* Row i describes setting i, in table order, with its variable. */
@@ -481,7 +483,8 @@ START_TEST(test_markdown)
 
     md = render(markdown_adapter, 0, NULL);
     ck_assert_ptr_nonnull(strstr(md, "| `--writers` | `SPAMGW_WRITERS` | `2` | 1..32 |"));
-    ck_assert_ptr_nonnull(strstr(md, "| `--reporter-secret` | `SPAMGW_REPORTER_SECRET` | `(none)` |"));
+    ck_assert_ptr_nonnull(
+        strstr(md, "| `--reporter-secret` | `SPAMGW_REPORTER_SECRET` | `(none)` |"));
     ck_assert_ptr_nonnull(strstr(md, "| `--default-region` | `SPAMGW_DEFAULT_REGION` | `US` |"));
     free(md);
 }

@@ -75,7 +75,7 @@ static const struct country_case country_cases[] = {
     {"[A", NULL},
     {"`A", NULL},
     {"{A", NULL},
-    {"\xc3\x9cS", NULL}, /* "ÜS" */
+    {"\xc3\x9cS", NULL},                /* "ÜS" */
     {"\xef\xbc\xb5\xef\xbc\xb3", NULL}, /* full-width "ＵＳ" */
 };
 
@@ -89,8 +89,8 @@ START_TEST(test_table)
         ck_assert_msg(rc == -1, "case %d \"%s\": accepted as \"%.3s\"", _i, c->in, out);
     } else {
         ck_assert_msg(rc == 0, "case %d \"%s\": refused, want \"%s\"", _i, c->in, c->want);
-        ck_assert_msg(strcmp(out, c->want) == 0, "case %d \"%s\": got \"%.3s\", want \"%s\"",
-                      _i, c->in, out, c->want);
+        ck_assert_msg(strcmp(out, c->want) == 0, "case %d \"%s\": got \"%.3s\", want \"%s\"", _i,
+                      c->in, out, c->want);
     }
     ck_assert_msg(out[3] == 'x', "case %d \"%s\": wrote past out[3]", _i, c->in);
 }
@@ -106,7 +106,7 @@ END_TEST
 static int
 is_iso(char a, char b)
 {
-    for (size_t i = 0; iso_codes[i] != '\0'; i += 3) {
+    for (size_t i = 0; i + 2 < sizeof iso_codes; i += 3) {
         if (iso_codes[i] == a && iso_codes[i + 1] == b)
             return 1;
     }

@@ -52,8 +52,8 @@ static double
 request_count(const char *text, const char *route, unsigned status)
 {
     char series[160];
-    snprintf(series, sizeof series, "spamgw_http_requests_total{route=\"%s\",status=\"%u\"}",
-             route, status);
+    snprintf(series, sizeof series, "spamgw_http_requests_total{route=\"%s\",status=\"%u\"}", route,
+             status);
     return counter(text, series);
 }
 
@@ -93,8 +93,8 @@ START_TEST(test_request_counter)
     double d202 = request_count(after, label, 202) - request_count(before, label, 202);
     double d400 = request_count(after, label, 400) - request_count(before, label, 400);
     double d500 = request_count(after, label, 500) - request_count(before, label, 500);
-    ck_assert_msg(d202 == 3 && d400 == 1 && d500 == 0, "deltas 202:%g 400:%g 500:%g in:\n%s",
-                  d202, d400, d500, after);
+    ck_assert_msg(d202 == 3 && d400 == 1 && d500 == 0, "deltas 202:%g 400:%g 500:%g in:\n%s", d202,
+                  d400, d500, after);
     free(before);
     free(after);
 }
@@ -142,8 +142,8 @@ END_TEST
 static const char *const latency_les[] = {"0.0005", "0.001", "0.0025", "0.005", "0.01",
                                           "0.025",  "0.05",  "0.1",    "0.25",  "0.5",
                                           "1",      "2.5",   "5",      "10",    "+Inf"};
-static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                        0.25,   0.5,   1,      2.5,    5,     10,   INFINITY};
+static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,    0.1,
+                                        0.25,   0.5,   1,      2.5,   5,    10,    INFINITY};
 
 /* Buckets of `name` in text are non-decreasing and the +Inf bucket equals _count. */
 static void
@@ -152,8 +152,8 @@ assert_cumulative(const char *text, const char *name, const char *const *les, si
     double prev = 0;
     for (size_t i = 0; i < n; i++) {
         double v = bucket(text, name, les[i]);
-        ck_assert_msg(v >= prev, "%s: bucket le=%s is %g, below the previous %g", name, les[i],
-                      v, prev);
+        ck_assert_msg(v >= prev, "%s: bucket le=%s is %g, below the previous %g", name, les[i], v,
+                      prev);
         prev = v;
     }
     double count = suffixed(text, name, "_count");
@@ -193,7 +193,7 @@ START_TEST(test_request_histogram)
 }
 END_TEST
 
-static const char *const batch_les[] = {"1",   "2",   "4",    "8",    "16",   "32",  "64",
+static const char *const batch_les[] = {"1",   "2",   "4",   "8",    "16",   "32",   "64",
                                         "128", "256", "512", "1024", "2048", "4096", "+Inf"};
 
 START_TEST(test_commit_histograms)
@@ -229,8 +229,8 @@ START_TEST(test_commit_histograms)
     static const struct {
         const char *le;
         double grow;
-    } cwant[] = {{"0.0005", 1}, {"0.001", 1}, {"0.0025", 2}, {"0.05", 2}, {"0.1", 3},
-                 {"10", 3},     {"+Inf", 4}};
+    } cwant[] = {{"0.0005", 1}, {"0.001", 1}, {"0.0025", 2}, {"0.05", 2},
+                 {"0.1", 3},    {"10", 3},    {"+Inf", 4}};
     for (size_t i = 0; i < NELEM(cwant); i++) {
         double got = bucket(after, cs, cwant[i].le) - bucket(before, cs, cwant[i].le);
         ck_assert_msg(got == cwant[i].grow, "seconds le=%s grew by %g, want %g", cwant[i].le, got,

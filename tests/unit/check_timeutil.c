@@ -292,18 +292,18 @@ struct civil_case {
 };
 
 static const struct civil_case civil_cases[] = {
-    {1970, 1, 1, 0},       {1970, 1, 2, 1},       {1969, 12, 31, -1},    {2000, 1, 1, 10957},
-    {2000, 2, 29, 11016},  {2000, 3, 1, 11017},   {2024, 2, 29, 19782},  {2024, 3, 1, 19783},
-    {1900, 3, 1, -25508},  {1600, 1, 1, -135140}, {2038, 1, 19, 24855},  {9999, 12, 31, 2932896},
-    {1, 1, 1, -719162},    {0, 3, 1, -719468},    {0, 1, 1, -719528},
+    {1970, 1, 1, 0},      {1970, 1, 2, 1},       {1969, 12, 31, -1},   {2000, 1, 1, 10957},
+    {2000, 2, 29, 11016}, {2000, 3, 1, 11017},   {2024, 2, 29, 19782}, {2024, 3, 1, 19783},
+    {1900, 3, 1, -25508}, {1600, 1, 1, -135140}, {2038, 1, 19, 24855}, {9999, 12, 31, 2932896},
+    {1, 1, 1, -719162},   {0, 3, 1, -719468},    {0, 1, 1, -719528},
 };
 
 START_TEST(test_days_from_civil_table)
 {
     const struct civil_case *c = &civil_cases[_i];
     int64_t got = sgw_days_from_civil(c->y, c->m, c->d);
-    ck_assert_msg(got == c->want, "%04lld-%02u-%02u: got %lld, want %lld", (long long)c->y,
-                  c->m, c->d, (long long)got, (long long)c->want);
+    ck_assert_msg(got == c->want, "%04lld-%02u-%02u: got %lld, want %lld", (long long)c->y, c->m,
+                  c->d, (long long)got, (long long)c->want);
 }
 END_TEST
 
@@ -319,8 +319,8 @@ START_TEST(test_days_from_civil_continuous)
             unsigned n = mdays[m - 1] + (m == 2 && leap);
             for (unsigned d = 1; d <= n; d++) {
                 int64_t got = sgw_days_from_civil(y, m, d);
-                ck_assert_msg(got == expect, "%04lld-%02u-%02u: got %lld, want %lld",
-                              (long long)y, m, d, (long long)got, (long long)expect);
+                ck_assert_msg(got == expect, "%04lld-%02u-%02u: got %lld, want %lld", (long long)y,
+                              m, d, (long long)got, (long long)expect);
                 expect++;
             }
         }
