@@ -10,6 +10,7 @@
 #include "gateway/common/metrics.h"
 #include "gateway/common/timeutil.h"
 #include "gateway/http/server.h"
+#include "gateway/intake/country.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -218,9 +219,8 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
     char region[3];
     if (strlen(cfg->default_region) != 2)
         return usage_error("serve", "--default-region must be an ISO 3166-1 alpha-2 code");
-    region[0] = cfg->default_region[0];
-    region[1] = cfg->default_region[1];
-    region[2] = '\0';
+    if (sgw_country_normalise(cfg->default_region, region) != 0)
+        return usage_error("serve", "--default-region must be an ISO 3166-1 alpha-2 code");
     if (check_schema(cfg) != 0)
         return 1;
 

@@ -95,7 +95,7 @@ sgw_rfc3339_parse(const char *s, size_t len, int64_t *out_us)
     } else {
         return -1;
     }
-    if (sec == 60) /* leap second: the instant is the next second's start */
+    if (sec == 60) /* leap second: Unix time has none; clamp to the minute's last microsecond */
         sec = 59, frac_us = 999999;
     int64_t days = sgw_days_from_civil(y, (unsigned)mo, (unsigned)d);
     int64_t t = days * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);

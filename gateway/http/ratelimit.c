@@ -8,7 +8,8 @@
 #include <stdlib.h>
 
 struct bucket {
-    int64_t key; /* 0 = empty slot (key ids start at 1) */
+    int64_t key;
+    int used; /* slot holds a key */
     double tokens;
     int64_t last_us;
 };
@@ -45,7 +46,7 @@ static struct bucket *
 find(struct bucket *slots, size_t cap, int64_t key)
 {
     size_t i = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ULL) & (cap - 1);
-    while (slots[i].key != 0 && slots[i].key != key)
+    while (slots[i].used && slots[i].key != key)
         i = (i + 1) & (cap - 1);
     return &slots[i];
 }
@@ -56,7 +57,7 @@ grow(struct sgw_ratelimit *rl)
     size_t ncap = rl->cap * 2;
     struct bucket *n = sgw_xcalloc(ncap, sizeof *n);
     for (size_t i = 0; i < rl->cap; i++) {
-        if (rl->slots[i].key != 0)
+        if (rl->slots[i].used)
             *find(n, ncap, rl->slots[i].key) = rl->slots[i];
     }
     free(rl->slots);
@@ -71,12 +72,13 @@ sgw_ratelimit_allow(struct sgw_ratelimit *rl, int64_t key, int64_t now_us)
 
     pthread_mutex_lock(&rl->mu);
     struct bucket *b = find(rl->slots, rl->cap, key);
-    if (b->key == 0) {
+    if (!b->used) {
         if (2 * (rl->used + 1) > rl->cap) {
             grow(rl);
             b = find(rl->slots, rl->cap, key);
         }
         b->key = key;
+        b->used = 1;
         b->tokens = rl->rate;
         b->last_us = now_us;
         rl->used++;

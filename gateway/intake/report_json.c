@@ -125,13 +125,13 @@ parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us, str
         if (has_control(s, n, 0))
             return sgw_error_set(err, "invalid_field", "city",
                                  "city must not contain control characters");
-        if (sgw_utf8_chars(s, n) > SGW_CITY_MAX_CHARS)
-            return sgw_error_set(err, "invalid_field", "city", "city is longer than %d characters",
-                                 SGW_CITY_MAX_CHARS);
         while (n > 0 && s[0] == ' ')
             s++, n--;
         while (n > 0 && s[n - 1] == ' ')
             n--;
+        if (sgw_utf8_chars(s, n) > SGW_CITY_MAX_CHARS)
+            return sgw_error_set(err, "invalid_field", "city", "city is longer than %d characters",
+                                 SGW_CITY_MAX_CHARS);
         if (n > 0)
             r->city = sgw_xstrndup(s, n);
     }

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 const char *
 sgw_sender_kind_name(enum sgw_sender_kind k)
@@ -92,7 +93,7 @@ sgw_sender_normalise(const char *raw, const char *region, char *out, size_t outs
         /* China's SP service numbers (106 + operator + service code, up to 20 digits) are
          * sender codes, not subscriber numbers, though they can parse as possible numbers. */
         if (!plus && nd >= 8 && strncmp(digits, "106", 3) == 0 &&
-            (region == NULL || strcmp(region, "CN") == 0)) {
+            (region == NULL || strcasecmp(region, "CN") == 0)) {
             snprintf(out, outsz, "%s", digits);
             return SGW_SENDER_SHORT_CODE;
         }
@@ -100,11 +101,8 @@ sgw_sender_normalise(const char *raw, const char *region, char *out, size_t outs
         snprintf(tmp, sizeof tmp, "%.*s", (int)n, s);
         if (sgw_phone_to_e164_cached(tmp, region, out, outsz) == 0)
             return SGW_SENDER_PHONE;
-        /* China's SP service numbers (106...) and other long codes are not E.164 numbers. */
-        if (!plus && nd <= 21) {
-            snprintf(out, outsz, "%s", digits);
-            return SGW_SENDER_SHORT_CODE;
-        }
+        /* A long digit string that is no possible number stays unknown: calling it a short
+         * code would let it into blocklists as one. */
         goto unknown;
     }
 
