@@ -83,7 +83,8 @@ sgw_db_alive(const struct sgw_db_conn *c)
 }
 
 PGresult *
-sgw_db_exec(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params)
+sgw_db_exec_params(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params,
+                   const int *lengths, const int *formats)
 {
     const struct stmt_def *d = &stmts[stmt];
 
@@ -94,7 +95,13 @@ sgw_db_exec(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params
         PQclear(res);
         c->prepared |= 1ULL << stmt;
     }
-    return PQexecPrepared(c->pg, d->name, d->nparams, params, NULL, NULL, 0);
+    return PQexecPrepared(c->pg, d->name, d->nparams, params, lengths, formats, 0);
+}
+
+PGresult *
+sgw_db_exec(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params)
+{
+    return sgw_db_exec_params(c, stmt, params, NULL, NULL);
 }
 
 int

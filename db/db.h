@@ -33,6 +33,10 @@ int sgw_db_alive(const struct sgw_db_conn *c);
  * on this connection. Returns the result (caller PQclear()s); NULL only on out-of-memory. */
 PGresult *sgw_db_exec(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params);
 
+/* The same with explicit lengths and formats (1 = binary) per parameter. */
+PGresult *sgw_db_exec_params(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params,
+                             const int *lengths, const int *formats);
+
 /* Runs plain SQL with no parameters (BEGIN, COMMIT, migrations); 0 when it succeeded, else -1
  * with the server's message in err (may be NULL). */
 int sgw_db_simple(struct sgw_db_conn *c, const char *sql, char *err, size_t errsz);

@@ -48,7 +48,8 @@ struct worker {
     struct arr {
         char *p;
         size_t len, cap;
-    } cols[NCOLS]; /* array literals for the INSERT method */
+        int nulls;
+    } cols[NCOLS]; /* binary arrays for the INSERT method */
 };
 
 struct sgw_db_writer {
@@ -329,7 +330,20 @@ fail:
     return classify_failure(k);
 }
 
-/* --- array-literal encoding (the INSERT method) ------------------------------------------ */
+/* --- binary arrays (the INSERT method) -------------------------------------------------- */
+
+/* PostgreSQL's binary array format: no quoting or escaping on our side, no text parsing of
+ * numbers and timestamps on the server's. Header: ndim, has-null flag, element type, then one
+ * dimension (size, lower bound); then each element as int32 length (-1 = NULL) and bytes. */
+#define OID_INT8 20
+#define OID_TEXT 25
+#define OID_TIMESTAMPTZ 1184
+#define ARR_HEADER 20
+#define PG_EPOCH_US 946684800000000LL /* 2000-01-01 in Unix microseconds */
+
+static const unsigned col_oids[NCOLS] = {
+    OID_INT8, OID_TIMESTAMPTZ, OID_TIMESTAMPTZ, OID_TEXT, OID_TEXT, OID_TEXT, OID_TEXT,
+    OID_TEXT, OID_TEXT,        OID_TEXT,        OID_TEXT, OID_TEXT, OID_INT8};
 
 static void
 arr_reserve(struct arr *a, size_t more)
@@ -341,76 +355,110 @@ arr_reserve(struct arr *a, size_t more)
     a->p = sgw_xrealloc(a->p, a->cap);
 }
 
-/* Appends one element: NULL, or a double-quoted string with " and \ escaped. */
 static void
-arr_put(struct arr *a, const char *s)
+put_u32(char *o, uint32_t v)
+{
+    o[0] = (char)(v >> 24);
+    o[1] = (char)(v >> 16);
+    o[2] = (char)(v >> 8);
+    o[3] = (char)v;
+}
+
+static void
+arr_begin(struct arr *a)
+{
+    a->len = 0;
+    a->nulls = 0;
+    arr_reserve(a, ARR_HEADER);
+    a->len = ARR_HEADER;
+}
+
+static void
+arr_finish(struct arr *a, unsigned oid, size_t n)
+{
+    put_u32(a->p, 1);
+    put_u32(a->p + 4, a->nulls ? 1 : 0);
+    put_u32(a->p + 8, oid);
+    put_u32(a->p + 12, (uint32_t)n);
+    put_u32(a->p + 16, 1);
+}
+
+static void
+arr_null(struct arr *a)
+{
+    arr_reserve(a, 4);
+    put_u32(a->p + a->len, 0xFFFFFFFFu);
+    a->len += 4;
+    a->nulls = 1;
+}
+
+static void
+arr_text(struct arr *a, const char *s)
 {
     if (s == NULL) {
-        arr_reserve(a, 6);
-        memcpy(a->p + a->len, "NULL,", 5);
-        a->len += 5;
+        arr_null(a);
         return;
     }
     size_t n = strlen(s);
-    arr_reserve(a, 2 * n + 4);
-    char *o = a->p + a->len;
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"' || s[i] == '\\')
-            *o++ = '\\';
-        *o++ = s[i];
-    }
-    *o++ = '"';
-    *o++ = ',';
-    a->len = (size_t)(o - a->p);
+    arr_reserve(a, 4 + n);
+    put_u32(a->p + a->len, (uint32_t)n);
+    memcpy(a->p + a->len + 4, s, n);
+    a->len += 4 + n;
+}
+
+static void
+arr_int8(struct arr *a, int64_t v)
+{
+    arr_reserve(a, 12);
+    put_u32(a->p + a->len, 8);
+    put_u32(a->p + a->len + 4, (uint32_t)((uint64_t)v >> 32));
+    put_u32(a->p + a->len + 8, (uint32_t)v);
+    a->len += 12;
 }
 
 static enum outcome
 insert_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *err, size_t errsz)
 {
-    char idbuf[24], keybuf[24], ing[40], rec[40];
     const char *params[NCOLS];
+    int lengths[NCOLS], formats[NCOLS];
 
-    for (int c = 0; c < NCOLS; c++) {
-        k->cols[c].len = 0;
-        arr_reserve(&k->cols[c], 2);
-        k->cols[c].p[k->cols[c].len++] = '{';
-    }
+    for (int c = 0; c < NCOLS; c++)
+        arr_begin(&k->cols[c]);
     for (size_t i = 0; i < n; i++) {
         const struct sgw_report *r = items[i].report;
         ids[i] = k->ids[k->idpos++];
-        snprintf(idbuf, sizeof idbuf, "%lld", (long long)ids[i]);
-        snprintf(keybuf, sizeof keybuf, "%lld", (long long)r->api_key_id);
-        sgw_rfc3339_format(r->ingested_at, ing, sizeof ing);
+        arr_int8(&k->cols[0], ids[i]);
+        arr_int8(&k->cols[1], r->ingested_at - PG_EPOCH_US);
         if (r->has_received_at)
-            sgw_rfc3339_format(r->received_at, rec, sizeof rec);
-        const char *v[NCOLS] = {idbuf,
-                                ing,
-                                r->has_received_at ? rec : NULL,
-                                sgw_channel_name(r->channel),
-                                r->sender_raw,
-                                r->sender,
-                                sgw_sender_kind_name(r->sender_kind),
-                                r->content,
-                                r->city,
-                                r->country[0] ? r->country : NULL,
-                                r->reporter[0] ? r->reporter : NULL,
-                                r->source,
-                                r->api_key_id ? keybuf : NULL};
-        for (int c = 0; c < NCOLS; c++)
-            arr_put(&k->cols[c], v[c]);
+            arr_int8(&k->cols[2], r->received_at - PG_EPOCH_US);
+        else
+            arr_null(&k->cols[2]);
+        arr_text(&k->cols[3], sgw_channel_name(r->channel));
+        arr_text(&k->cols[4], r->sender_raw);
+        arr_text(&k->cols[5], r->sender);
+        arr_text(&k->cols[6], sgw_sender_kind_name(r->sender_kind));
+        arr_text(&k->cols[7], r->content);
+        arr_text(&k->cols[8], r->city);
+        arr_text(&k->cols[9], r->country[0] ? r->country : NULL);
+        arr_text(&k->cols[10], r->reporter[0] ? r->reporter : NULL);
+        arr_text(&k->cols[11], r->source);
+        if (r->api_key_id)
+            arr_int8(&k->cols[12], r->api_key_id);
+        else
+            arr_null(&k->cols[12]);
     }
     for (int c = 0; c < NCOLS; c++) {
-        k->cols[c].p[k->cols[c].len - 1] = '}'; /* replaces the last comma */
-        arr_reserve(&k->cols[c], 1);
-        k->cols[c].p[k->cols[c].len] = '\0';
+        arr_finish(&k->cols[c], col_oids[c], n);
         params[c] = k->cols[c].p;
+        lengths[c] = (int)k->cols[c].len;
+        formats[c] = 1;
     }
-    PGresult *res = sgw_db_exec(k->conn, SGW_STMT_reports_insert_arrays, params);
+    PGresult *res =
+        sgw_db_exec_params(k->conn, SGW_STMT_reports_insert_arrays, params, lengths, formats);
     if (!sgw_db_ok(res)) {
         sgw_db_error(k->conn, res, err, errsz);
         PQclear(res);
-        /* Nothing was committed if the statement failed before the server saw it. */
+        /* Sent but failed on a broken connection: its fate is unknown, so no retry. */
         return sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_CONN;
     }
     PQclear(res);
