@@ -21,7 +21,6 @@ struct sgw_db_writer_config {
     int batch_max;          /* reports per transaction */
     int capacity;           /* queue slots */
     long commit_timeout_ms; /* a batch taking longer fails (its requests get 503) */
-    int use_copy;           /* 1: COPY FROM STDIN (2 round trips); 0: one INSERT of arrays */
 };
 
 struct sgw_db_writer; /* opaque */

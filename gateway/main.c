@@ -241,10 +241,8 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
         fprintf(stderr, "spamgw serve: cannot load API keys: %s\n", err);
         goto done;
     }
-    struct sgw_db_writer_config wc = {
-        cfg->database_url,          (int)cfg->writers,
-        (int)cfg->batch_max,        (int)cfg->queue_capacity,
-        cfg->commit_timeout * 1000, strcmp(cfg->write_method, "copy") == 0};
+    struct sgw_db_writer_config wc = {cfg->database_url, (int)cfg->writers, (int)cfg->batch_max,
+                                      (int)cfg->queue_capacity, cfg->commit_timeout * 1000};
     srv.writer = sgw_db_writer_new(&wc);
     if (sgw_db_writer_start(srv.writer) != 0)
         goto done;

@@ -61,11 +61,6 @@ set_value(struct sgw_config *cfg, const struct entry *e, const char *val, const 
         snprintf(err, errsz, "%s must be debug, info, warn or error (got '%.20s')", source, val);
         return -1;
     }
-    if (strcmp(e->field, "write_method") == 0 && strcmp(val, "insert") != 0 &&
-        strcmp(val, "copy") != 0) {
-        snprintf(err, errsz, "%s must be insert or copy (got '%.20s')", source, val);
-        return -1;
-    }
     char **slot = (char **)base;
     free(*slot);
     *slot = sgw_xstrdup(val);

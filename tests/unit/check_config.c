@@ -58,7 +58,6 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg.threads, 0);
     ck_assert_int_eq(cfg.writers, 2);
     ck_assert_int_eq(cfg.batch_max, 1024);
-    ck_assert_str_eq(cfg.write_method, "insert");
     ck_assert_int_eq(cfg.queue_capacity, 16384);
     ck_assert_int_eq(cfg.max_body, 65536);
     ck_assert_int_eq(cfg.connection_limit, 4096);
@@ -219,10 +218,7 @@ static const struct error_case error_cases[] = {
     {SGW_CMD_SERVE, NULL, NULL, {"--default-region=USA"}, {"--default-region", "2 bytes"}},
     {SGW_CMD_SERVE, NULL, NULL, {"--log-level=verbose"}, {"--log-level", "verbose"}},
     {SGW_CMD_SERVE, NULL, NULL, {"--log-level=INFO"}, {"--log-level"}},
-    {SGW_CMD_SERVE, NULL, NULL, {"--write-method=bulk"}, {"--write-method", "insert or copy"}},
-    {SGW_CMD_SERVE, NULL, NULL, {"--write-method="}, {"--write-method", "insert or copy"}},
-    {SGW_CMD_SERVE, "SPAMGW_WRITE_METHOD", "COPY", {NULL}, {"SPAMGW_WRITE_METHOD"}},
-    {SGW_CMD_KEY, NULL, NULL, {"--write-method=copy"}, {"unknown", "--write-method"}},
+    {SGW_CMD_KEY, NULL, NULL, {"--writers=2"}, {"unknown", "--writers"}},
     /* The same checks apply to the environment, and the message names the variable. */
     {SGW_CMD_SERVE, "SPAMGW_WRITERS", "0", {NULL}, {"SPAMGW_WRITERS", "1 and 32"}},
     {SGW_CMD_SERVE, "SPAMGW_THREADS", "many", {NULL}, {"SPAMGW_THREADS", "whole number"}},
@@ -277,9 +273,8 @@ START_TEST(test_bounds_inclusive)
     ck_assert_int_eq(
         load(&cfg, &p, SGW_CMD_SERVE, NULL,
              ARGV("serve", "--writers=1", "--threads=256", "--max-body=67108864", "--rate-limit=0",
-                  "--default-region=", "--log-level=error", "--write-method=copy")),
+                  "--default-region=", "--log-level=error")),
         0);
-    ck_assert_str_eq(cfg.write_method, "copy");
     ck_assert_int_eq(cfg.writers, 1);
     ck_assert_int_eq(cfg.threads, 256);
     ck_assert_int_eq(cfg.max_body, 67108864);
