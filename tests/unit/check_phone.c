@@ -318,6 +318,42 @@ START_TEST(test_concurrent_lookups)
 }
 END_TEST
 
+/* International input takes a fast path without libphonenumber's parser: it must agree with
+ * the parser, including the cases it hands back (leading zeros, "(0)", odd separators). The
+ * expectations are what the parser gives for the same numbers in national form. */
+static const struct {
+    const char *intl, *national, *region;
+} fast_cases[] = {
+    {"+1 212 555 0100", "(212) 555-0100", "US"},   {"+1-800-555-0100", "800 555 0100", "US"},
+    {"+44 20 7946 0958", "020 7946 0958", "GB"},   {"+44 (0) 20 7946 0958", "020 7946 0958", "GB"},
+    {"+39 06 1234 5678", "06 1234 5678", "IT"},    {"+86 139 2652 1234", "139 2652 1234", "CN"},
+    {"+81 3-1234-5678", "03-1234-5678", "JP"},     {"+49 30 123456", "030 123456", "DE"},
+    {"+7 495 123-45-67", "8 495 123-45-67", "RU"}, {"+234 803 123 4567", "0803 123 4567", "NG"},
+    {"+852 9123 4567", "9123 4567", "HK"},
+};
+
+START_TEST(test_fast_path_agrees)
+{
+    char a[32], b[32];
+    int ra = sgw_phone_to_e164(fast_cases[_i].intl, NULL, a, sizeof a);
+    int rb = sgw_phone_to_e164(fast_cases[_i].national, fast_cases[_i].region, b, sizeof b);
+    ck_assert_msg(ra == 0 && rb == 0 && strcmp(a, b) == 0, "%s -> %d \"%s\"; %s/%s -> %d \"%s\"",
+                  fast_cases[_i].intl, ra, a, fast_cases[_i].national, fast_cases[_i].region, rb,
+                  b);
+}
+END_TEST
+
+START_TEST(test_fast_path_rejects)
+{
+    static const char *bad[] = {"+1 212", "+999 1234 5678", "+0 212 555 0100",
+                                "+1 212 555 0100 5555 5", "+"};
+    char out[32];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(sgw_phone_to_e164(bad[i], NULL, out, sizeof out) == -1, "%s accepted as %s",
+                      bad[i], out);
+}
+END_TEST
+
 static Suite *
 phone_suite(void)
 {
@@ -326,6 +362,8 @@ phone_suite(void)
     tcase_add_loop_test(tc, test_to_e164_table, 0, (int)NELEM(e164_cases));
     tcase_add_loop_test(tc, test_region_table, 0, (int)NELEM(region_cases));
     tcase_add_loop_test(tc, test_geocode_table, 0, (int)NELEM(geocode_cases));
+    tcase_add_loop_test(tc, test_fast_path_agrees, 0, (int)NELEM(fast_cases));
+    tcase_add_test(tc, test_fast_path_rejects);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bounds");
