@@ -82,9 +82,9 @@ sgw_db_alive(const struct sgw_db_conn *c)
     return c != NULL && PQstatus(c->pg) == CONNECTION_OK;
 }
 
-PGresult *
-sgw_db_exec_params(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params,
-                   const int *lengths, const int *formats)
+static PGresult *
+exec_prepared(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params,
+              const int *lengths, const int *formats, int result_format)
 {
     const struct stmt_def *d = &stmts[stmt];
 
@@ -95,7 +95,21 @@ sgw_db_exec_params(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const 
         PQclear(res);
         c->prepared |= 1ULL << stmt;
     }
-    return PQexecPrepared(c->pg, d->name, d->nparams, params, lengths, formats, 0);
+    return PQexecPrepared(c->pg, d->name, d->nparams, params, lengths, formats, result_format);
+}
+
+PGresult *
+sgw_db_exec_params(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params,
+                   const int *lengths, const int *formats)
+{
+    return exec_prepared(c, stmt, params, lengths, formats, 0);
+}
+
+PGresult *
+sgw_db_exec_binary(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params,
+                   const int *lengths, const int *formats)
+{
+    return exec_prepared(c, stmt, params, lengths, formats, 1);
 }
 
 PGresult *

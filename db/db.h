@@ -37,6 +37,11 @@ PGresult *sgw_db_exec(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *con
 PGresult *sgw_db_exec_params(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params,
                              const int *lengths, const int *formats);
 
+/* The same with every result column in binary format (bytea, arrays, int8 without text
+ * parsing); read them with db/pgarray.h. */
+PGresult *sgw_db_exec_binary(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *params,
+                             const int *lengths, const int *formats);
+
 /* Runs plain SQL with no parameters (BEGIN, COMMIT, migrations); 0 when it succeeded, else -1
  * with the server's message in err (may be NULL). */
 int sgw_db_simple(struct sgw_db_conn *c, const char *sql, char *err, size_t errsz);

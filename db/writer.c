@@ -10,6 +10,7 @@
 #include "db/writer.h"
 
 #include "db/db.h"
+#include "db/pgarray.h"
 #include "gateway/common/log.h"
 #include "gateway/common/mem.h"
 #include "gateway/common/metrics.h"
@@ -33,6 +34,7 @@ struct item {
     sgw_db_job_fn job;
     sgw_db_done_fn done;
     void *arg;
+    sgw_db_batch_fn batch; /* a batch job (job and report NULL) */
 };
 
 struct worker {
@@ -44,11 +46,7 @@ struct worker {
     struct item *batch;
     struct item *jobs; /* jobs split off the current batch */
     size_t njobs;
-    struct arr {
-        char *p;
-        size_t len, cap;
-        int nulls;
-    } cols[NCOLS]; /* binary array parameters of one batch */
+    struct sgw_pgarray cols[NCOLS]; /* binary array parameters of one batch */
 };
 
 struct sgw_db_writer {
@@ -103,13 +101,20 @@ enqueue(struct sgw_db_writer *w, struct item it)
 enum sgw_status
 sgw_db_writer_submit(struct sgw_db_writer *w, struct sgw_report *r, sgw_db_done_fn done, void *arg)
 {
-    return enqueue(w, (struct item){r, NULL, done, arg});
+    return enqueue(w, (struct item){r, NULL, done, arg, NULL});
 }
 
 enum sgw_status
 sgw_db_writer_submit_job(struct sgw_db_writer *w, sgw_db_job_fn job, sgw_db_done_fn done, void *arg)
 {
-    return enqueue(w, (struct item){NULL, job, done, arg});
+    return enqueue(w, (struct item){NULL, job, done, arg, NULL});
+}
+
+enum sgw_status
+sgw_db_writer_submit_batch(struct sgw_db_writer *w, sgw_db_batch_fn fn, sgw_db_done_fn done,
+                           void *arg)
+{
+    return enqueue(w, (struct item){NULL, NULL, done, arg, fn});
 }
 
 long
@@ -134,91 +139,12 @@ classify_failure(struct worker *k)
     return sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_CONN;
 }
 
-/* --- binary arrays ------------------------------------------------------------------------ */
+/* --- binary arrays (db/pgarray.c) -------------------------------------------------------- */
 
-/* PostgreSQL's binary array format: no quoting or escaping on our side, no text parsing of
- * numbers and timestamps on the server's. Header: ndim, has-null flag, element type, then one
- * dimension (size, lower bound); then each element as int32 length (-1 = NULL) and bytes. */
-#define OID_INT8 20
-#define OID_TEXT 25
-#define OID_TIMESTAMPTZ 1184
-#define ARR_HEADER 20
-#define PG_EPOCH_US 946684800000000LL /* 2000-01-01 in Unix microseconds */
-
-static const unsigned col_oids[NCOLS] = {OID_TIMESTAMPTZ, OID_TIMESTAMPTZ, OID_TEXT, OID_TEXT,
-                                         OID_TEXT,        OID_TEXT,        OID_TEXT, OID_TEXT,
-                                         OID_TEXT,        OID_TEXT,        OID_TEXT, OID_INT8};
-
-static void
-arr_reserve(struct arr *a, size_t more)
-{
-    if (a->len + more <= a->cap)
-        return;
-    while (a->len + more > a->cap)
-        a->cap = a->cap ? a->cap * 2 : 16384;
-    a->p = sgw_xrealloc(a->p, a->cap);
-}
-
-static void
-put_u32(char *o, uint32_t v)
-{
-    o[0] = (char)(v >> 24);
-    o[1] = (char)(v >> 16);
-    o[2] = (char)(v >> 8);
-    o[3] = (char)v;
-}
-
-static void
-arr_begin(struct arr *a)
-{
-    a->len = 0;
-    a->nulls = 0;
-    arr_reserve(a, ARR_HEADER);
-    a->len = ARR_HEADER;
-}
-
-static void
-arr_finish(struct arr *a, unsigned oid, size_t n)
-{
-    put_u32(a->p, 1);
-    put_u32(a->p + 4, a->nulls ? 1 : 0);
-    put_u32(a->p + 8, oid);
-    put_u32(a->p + 12, (uint32_t)n);
-    put_u32(a->p + 16, 1);
-}
-
-static void
-arr_null(struct arr *a)
-{
-    arr_reserve(a, 4);
-    put_u32(a->p + a->len, 0xFFFFFFFFu);
-    a->len += 4;
-    a->nulls = 1;
-}
-
-static void
-arr_text(struct arr *a, const char *s)
-{
-    if (s == NULL) {
-        arr_null(a);
-        return;
-    }
-    size_t n = strlen(s);
-    arr_reserve(a, 4 + n);
-    put_u32(a->p + a->len, (uint32_t)n);
-    memcpy(a->p + a->len + 4, s, n);
-    a->len += 4 + n;
-}
-
-static void
-arr_int8(struct arr *a, int64_t v)
-{
-    arr_reserve(a, 12);
-    put_u32(a->p + a->len, 8);
-    put_u32(a->p + a->len + 4, (uint32_t)((uint64_t)v >> 32));
-    put_u32(a->p + a->len + 8, (uint32_t)v);
-    a->len += 12;
-}
+static const unsigned col_oids[NCOLS] = {SGW_OID_TIMESTAMPTZ, SGW_OID_TIMESTAMPTZ, SGW_OID_TEXT,
+                                         SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_TEXT,
+                                         SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_TEXT,
+                                         SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_INT8};
 
 static enum outcome
 insert_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *err, size_t errsz)
@@ -227,30 +153,30 @@ insert_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *
     int lengths[NCOLS], formats[NCOLS];
 
     for (int c = 0; c < NCOLS; c++)
-        arr_begin(&k->cols[c]);
+        sgw_pgarray_begin(&k->cols[c]);
     for (size_t i = 0; i < n; i++) {
         const struct sgw_report *r = items[i].report;
-        arr_int8(&k->cols[0], r->ingested_at - PG_EPOCH_US);
+        sgw_pgarray_time(&k->cols[0], r->ingested_at);
         if (r->has_received_at)
-            arr_int8(&k->cols[1], r->received_at - PG_EPOCH_US);
+            sgw_pgarray_time(&k->cols[1], r->received_at);
         else
-            arr_null(&k->cols[1]);
-        arr_text(&k->cols[2], sgw_channel_name(r->channel));
-        arr_text(&k->cols[3], r->sender_raw);
-        arr_text(&k->cols[4], r->sender);
-        arr_text(&k->cols[5], sgw_sender_kind_name(r->sender_kind));
-        arr_text(&k->cols[6], r->content);
-        arr_text(&k->cols[7], r->city);
-        arr_text(&k->cols[8], r->country[0] ? r->country : NULL);
-        arr_text(&k->cols[9], r->reporter[0] ? r->reporter : NULL);
-        arr_text(&k->cols[10], r->source);
+            sgw_pgarray_null(&k->cols[1]);
+        sgw_pgarray_text(&k->cols[2], sgw_channel_name(r->channel));
+        sgw_pgarray_text(&k->cols[3], r->sender_raw);
+        sgw_pgarray_text(&k->cols[4], r->sender);
+        sgw_pgarray_text(&k->cols[5], sgw_sender_kind_name(r->sender_kind));
+        sgw_pgarray_text(&k->cols[6], r->content);
+        sgw_pgarray_text(&k->cols[7], r->city);
+        sgw_pgarray_text(&k->cols[8], r->country[0] ? r->country : NULL);
+        sgw_pgarray_text(&k->cols[9], r->reporter[0] ? r->reporter : NULL);
+        sgw_pgarray_text(&k->cols[10], r->source);
         if (r->api_key_id)
-            arr_int8(&k->cols[11], r->api_key_id);
+            sgw_pgarray_int8(&k->cols[11], r->api_key_id);
         else
-            arr_null(&k->cols[11]);
+            sgw_pgarray_null(&k->cols[11]);
     }
     for (int c = 0; c < NCOLS; c++) {
-        arr_finish(&k->cols[c], col_oids[c], n);
+        sgw_pgarray_finish(&k->cols[c], col_oids[c]);
         params[c] = k->cols[c].p;
         lengths[c] = (int)k->cols[c].len;
         formats[c] = 1;
@@ -510,21 +436,81 @@ done:
     it->done(it->arg, st, 0, 0);
 }
 
-/* Reports of a popped batch go in one transaction; jobs each in their own, after it. */
+/* Batch jobs items[0..n) of one function in one transaction; alone each when that fails. */
+static void
+run_batch(struct worker *k, struct item *items, size_t n)
+{
+    void **args = sgw_xmalloc(n * sizeof *args);
+    enum sgw_status *st = sgw_xmalloc(n * sizeof *st), rc = SGW_DATABASE;
+    char err[512];
+
+    for (size_t i = 0; i < n; i++) {
+        args[i] = items[i].arg;
+        st[i] = SGW_DATABASE;
+    }
+    if (ensure_connected(k) != 0 || sgw_db_simple(k->conn, "BEGIN", err, sizeof err) != 0)
+        goto done;
+    rc = items[0].batch(k->conn, args, n, st);
+    if (rc == SGW_OK) {
+        if (sgw_db_simple(k->conn, "COMMIT", err, sizeof err) != 0) {
+            sgw_warn("event=job_commit_failed writer=%d size=%zu error=\"%s\"", k->index, n, err);
+            rc = SGW_DATABASE;
+        }
+    } else if (sgw_db_alive(k->conn)) {
+        sgw_db_simple(k->conn, "ROLLBACK", NULL, 0);
+        if (n > 1) {
+            for (size_t i = 0; i < n; i++)
+                run_batch(k, &items[i], 1);
+            goto out;
+        }
+    }
+done:
+    if (k->conn != NULL && !sgw_db_alive(k->conn)) {
+        disconnect(k);
+        if (rc != SGW_OK)
+            rc = SGW_DATABASE;
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i].done(items[i].arg, rc == SGW_OK ? st[i] : rc, 0, 0);
+out:
+    free(args);
+    free(st);
+}
+
+/* Reports of a popped batch go in one transaction; jobs each in their own, after it; batch jobs
+ * of one function together in one more. */
 static void
 dispatch(struct worker *k, struct item *items, size_t n)
 {
-    size_t nreports = 0;
+    size_t nreports = 0, nbatch = 0;
     for (size_t i = 0; i < n; i++) {
-        if (items[i].job == NULL)
+        if (items[i].job == NULL && items[i].batch == NULL)
             items[nreports++] = items[i];
         else
             k->jobs[k->njobs++] = items[i];
     }
     if (nreports > 0)
         process(k, items, nreports);
-    for (size_t j = 0; j < k->njobs; j++)
-        run_job(k, &k->jobs[j]);
+    for (size_t j = 0; j < k->njobs; j++) {
+        if (k->jobs[j].batch == NULL)
+            run_job(k, &k->jobs[j]);
+        else
+            k->jobs[nbatch++] = k->jobs[j]; /* stable: queue order kept */
+    }
+    while (nbatch > 0) {
+        /* Those of the first one's function to the front, the rest after, orders kept. */
+        size_t same = 0;
+        for (size_t j = 0; j < nbatch; j++) {
+            if (k->jobs[j].batch != k->jobs[0].batch)
+                continue;
+            struct item it = k->jobs[j];
+            memmove(&k->jobs[same + 1], &k->jobs[same], (j - same) * sizeof it);
+            k->jobs[same++] = it;
+        }
+        run_batch(k, k->jobs, same);
+        memmove(k->jobs, k->jobs + same, (nbatch - same) * sizeof *k->jobs);
+        nbatch -= same;
+    }
     k->njobs = 0;
 }
 
@@ -622,7 +608,7 @@ sgw_db_writer_free(struct sgw_db_writer *w)
         free(w->workers[i].batch);
         free(w->workers[i].jobs);
         for (int c = 0; c < NCOLS; c++)
-            free(w->workers[i].cols[c].p);
+            sgw_pgarray_fini(&w->workers[i].cols[c]);
     }
     free(w->workers);
     free(w->ring);

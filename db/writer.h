@@ -49,6 +49,17 @@ typedef enum sgw_status (*sgw_db_job_fn)(struct sgw_db_conn *c, void *arg);
 enum sgw_status sgw_db_writer_submit_job(struct sgw_db_writer *w, sgw_db_job_fn job,
                                          sgw_db_done_fn done, void *arg);
 
+/* Group commit for jobs: the batch jobs of one function popped together run in one
+ * transaction, in one call with all their args (queue order). It leaves each one's outcome in
+ * st[i] and returns SGW_OK to commit (then done gets st[i]); any other return rolls back and
+ * each arg is run again alone (n = 1), so one bad item cannot sink its neighbours. */
+typedef enum sgw_status (*sgw_db_batch_fn)(struct sgw_db_conn *c, void *const *args, size_t n,
+                                           enum sgw_status *st);
+
+/* Queues a batch job; same queue, bounds and return values as submit. */
+enum sgw_status sgw_db_writer_submit_batch(struct sgw_db_writer *w, sgw_db_batch_fn fn,
+                                           sgw_db_done_fn done, void *arg);
+
 long sgw_db_writer_depth(void *w); /* queued reports; gauge-compatible signature */
 int sgw_db_writer_up(const struct sgw_db_writer *w); /* a writer is connected */
 

@@ -1,16 +1,20 @@
 /* spamgw: the one binary. Subcommands: serve, migrate, key, help-config. This file only
  * parses the command line and wires the modules together; it holds no domain logic. */
+#include "db/conversation.h"
 #include "db/db.h"
 #include "db/keycache.h"
 #include "db/keys.h"
 #include "db/migrate.h"
+#include "db/ticker.h"
 #include "db/writer.h"
+#include "gateway/cluster/worker.h"
 #include "gateway/common/config.h"
 #include "gateway/common/log.h"
 #include "gateway/common/metrics.h"
 #include "gateway/common/timeutil.h"
 #include "gateway/http/server.h"
 #include "gateway/intake/country.h"
+#include "gateway/intake/sms7726.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -206,6 +210,9 @@ static int
 cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
 {
     struct sgw_server srv;
+    struct sgw_cluster *cluster = NULL;
+    struct sgw_db_ticker *sweeper = NULL;
+    struct sgw_sms_sweep sweep = {.limit = 1000};
     sigset_t sigs;
     char err[512];
     int sig = 0, rc = 1;
@@ -221,6 +228,11 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
         return usage_error("serve", "--default-region must be an ISO 3166-1 alpha-2 code");
     if (sgw_country_normalise(cfg->default_region, region) != 0)
         return usage_error("serve", "--default-region must be an ISO 3166-1 alpha-2 code");
+    if (!sgw_sms7726_short_codes_valid(cfg->sms_short_codes))
+        return usage_error("serve", "--sms-short-codes must be short codes of 3 to 15 digits, "
+                                    "separated by commas");
+    if (strcmp(cfg->cluster, "auto") != 0 && strcmp(cfg->cluster, "off") != 0)
+        return usage_error("serve", "--cluster must be auto or off");
     if (check_schema(cfg) != 0)
         return 1;
 
@@ -248,19 +260,35 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
         goto done;
     sgw_metrics_gauge("spamgw_queue_depth", "Reports waiting for commit.", sgw_db_writer_depth,
                       srv.writer);
+    /* Expired 7726 reports are also stored lazily at the subscriber's next message; the sweep
+     * covers subscribers who never write again. */
+    if (cfg->sms_sweep_interval > 0)
+        sweeper = sgw_db_ticker_start(srv.writer, cfg->sms_sweep_interval * 1000,
+                                      sgw_db_sms7726_sweep, &sweep, sgw_db_sms7726_sweep_done);
+    if (strcmp(cfg->cluster, "auto") == 0) {
+        struct sgw_cluster_config cc;
+        sgw_cluster_config_from(cfg, region, &cc);
+        cluster = sgw_cluster_new(&cc);
+        if (sgw_cluster_start(cluster) != 0)
+            goto done;
+    }
     if (sgw_server_start(&srv) != 0)
         goto done;
 
     sigwait(&sigs, &sig);
     sgw_info("event=shutdown signal=%d outstanding=%ld", sig, atomic_load(&srv.outstanding));
     sgw_server_quiesce(&srv);
-    sgw_server_drain(&srv, 10000);  /* answers what is in flight while the writer runs */
+    sgw_server_drain(&srv, 10000); /* answers what is in flight while the writer runs */
+    sgw_db_ticker_stop(sweeper);   /* waits for a sweep in flight; the writer still runs */
+    sweeper = NULL;
     sgw_db_writer_stop(srv.writer); /* commits anything still queued and answers it */
     sgw_server_drain(&srv, 2000);
     sgw_info("event=stopped unanswered=%ld", atomic_load(&srv.active));
     rc = 0;
 done:
     sgw_server_stop(&srv);
+    sgw_cluster_free(cluster); /* stops after its chunk in flight */
+    sgw_db_ticker_stop(sweeper);
     sgw_metrics_reset_gauges();
     if (srv.writer) {
         sgw_db_writer_stop(srv.writer);
@@ -268,6 +296,42 @@ done:
     }
     sgw_db_keycache_free(srv.keys);
     return rc;
+}
+
+/* --- cluster ------------------------------------------------------------------------------ */
+
+static int
+cmd_cluster(struct sgw_config *cfg, struct sgw_config_parse *p)
+{
+    sigset_t sigs;
+    int sig = 0;
+    char region[3];
+
+    if (p->npositional > 0)
+        return usage_error("cluster", "takes no arguments");
+    if (strlen(cfg->default_region) != 2 || sgw_country_normalise(cfg->default_region, region) != 0)
+        return usage_error("cluster", "--default-region must be an ISO 3166-1 alpha-2 code");
+    if (check_schema(cfg) != 0)
+        return 1;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct sgw_cluster_config cc;
+    sgw_cluster_config_from(cfg, region, &cc);
+    struct sgw_cluster *cluster = sgw_cluster_new(&cc);
+    if (sgw_cluster_start(cluster) != 0) {
+        sgw_cluster_free(cluster);
+        return 1;
+    }
+    sgw_info("event=cluster_started");
+    sigwait(&sigs, &sig);
+    sgw_info("event=shutdown signal=%d", sig);
+    sgw_cluster_free(cluster);
+    sgw_info("event=stopped");
+    return 0;
 }
 
 /* --- help-config ------------------------------------------------------------------------- */
@@ -300,6 +364,10 @@ static struct command commands[] = {
      "       spamgw key list\n"
      "       spamgw key revoke ID",
      "manage API keys (the key is printed once; only its SHA-256 is stored)", cmd_key, key_opts},
+    {"cluster", SGW_CMD_CLUSTER, "spamgw cluster [options]",
+     "run only the cluster worker (campaigns, sender clusters, city roll-ups); one per fleet "
+     "holds the lock, others wait as hot standbys",
+     cmd_cluster, NULL},
     {"help-config", 0, "spamgw help-config [--markdown]",
      "print every configuration setting with its flag, environment variable and default",
      cmd_help_config, helpcfg_opts},

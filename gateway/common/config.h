@@ -10,6 +10,7 @@ enum {
     SGW_CMD_SERVE = 1 << 0,
     SGW_CMD_MIGRATE = 1 << 1,
     SGW_CMD_KEY = 1 << 2,
+    SGW_CMD_CLUSTER = 1 << 3,
 };
 
 struct sgw_config {

@@ -29,6 +29,13 @@ static struct histogram request_seconds = {latency_bounds, 14, lat_counts, 0, 0}
 static struct histogram commit_seconds = {latency_bounds, 14, commit_counts, 0, 0};
 static struct histogram commit_batch = {batch_bounds, 13, batch_counts, 0, 0};
 
+static const double lag_bounds[] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300};
+static atomic_uint_fast64_t lag_counts[14];
+static struct histogram cluster_lag = {lag_bounds, 13, lag_counts, 0, 0};
+static atomic_llong cluster_lag_us;
+static atomic_int cluster_active;
+static atomic_uint_fast64_t cluster_assigned;
+
 static const char *route_labels[SGW_METRICS_MAX_ROUTES];
 static atomic_int nroutes;
 static atomic_uint_fast64_t requests[SGW_METRICS_MAX_ROUTES][NSTATUS];
@@ -93,6 +100,32 @@ void
 sgw_metrics_reports_committed(size_t n)
 {
     atomic_fetch_add_explicit(&reports_committed, n, memory_order_relaxed);
+}
+
+void
+sgw_metrics_cluster_assigned(const int64_t *ingested_us, size_t n, int64_t now_us)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t lag = now_us - ingested_us[i];
+        if (lag < 0)
+            lag = 0;
+        observe(&cluster_lag, (double)lag / 1e6, (uint64_t)lag);
+    }
+    atomic_fetch_add_explicit(&cluster_assigned, n, memory_order_relaxed);
+    if (n > 0)
+        sgw_metrics_cluster_lag(now_us - ingested_us[n - 1]);
+}
+
+void
+sgw_metrics_cluster_lag(int64_t lag_us)
+{
+    atomic_store_explicit(&cluster_lag_us, lag_us > 0 ? lag_us : 0, memory_order_relaxed);
+}
+
+void
+sgw_metrics_cluster_active(int active)
+{
+    atomic_store(&cluster_active, active);
 }
 
 void
@@ -176,6 +209,19 @@ sgw_metrics_render(size_t *len)
          "# TYPE spamgw_reports_committed_total counter\n"
          "spamgw_reports_committed_total %llu\n",
          (unsigned long long)atomic_load(&reports_committed));
+    render_histogram(&o, "spamgw_cluster_assign_lag_seconds",
+                     "Time from a report's ingestion to its campaign assignment.", &cluster_lag);
+    outf(&o,
+         "# HELP spamgw_cluster_lag_seconds Now minus ingested_at of the last assigned report "
+         "(0 when caught up).\n"
+         "# TYPE spamgw_cluster_lag_seconds gauge\nspamgw_cluster_lag_seconds %.6f\n"
+         "# HELP spamgw_cluster_active 1 while this process holds the cluster lock.\n"
+         "# TYPE spamgw_cluster_active gauge\nspamgw_cluster_active %d\n"
+         "# HELP spamgw_cluster_reports_assigned_total Reports assigned to campaigns here.\n"
+         "# TYPE spamgw_cluster_reports_assigned_total counter\n"
+         "spamgw_cluster_reports_assigned_total %llu\n",
+         (double)atomic_load(&cluster_lag_us) / 1e6, atomic_load(&cluster_active),
+         (unsigned long long)atomic_load(&cluster_assigned));
     pthread_mutex_lock(&gauge_mu);
     for (int i = 0; i < ngauges; i++) {
         outf(&o, "# HELP %s %s\n# TYPE %s gauge\n%s %ld\n", gauges[i].name, gauges[i].help,

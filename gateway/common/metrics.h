@@ -15,6 +15,13 @@ void sgw_metrics_request(int route, unsigned status, int64_t elapsed_us);
 void sgw_metrics_commit(size_t batch, int64_t elapsed_us);
 void sgw_metrics_reports_committed(size_t n);
 
+/* The cluster worker: one observation per assigned report (now - ingested_at, µs since the
+ * epoch each), which also sets the lag gauge to that of the last one; lag 0 when caught up;
+ * whether this process holds the cluster lock. */
+void sgw_metrics_cluster_assigned(const int64_t *ingested_us, size_t n, int64_t now_us);
+void sgw_metrics_cluster_lag(int64_t lag_us);
+void sgw_metrics_cluster_active(int active);
+
 /* Gauges read at scrape time. */
 typedef long (*sgw_metrics_gauge_fn)(void *arg);
 void sgw_metrics_gauge(const char *name, const char *help, sgw_metrics_gauge_fn fn, void *arg);

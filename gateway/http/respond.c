@@ -47,6 +47,18 @@ sgw_respond_raw(struct sgw_request *req, unsigned status, const char *ctype, con
 }
 
 enum sgw_hresult
+sgw_respond_raw_headers(struct sgw_request *req, unsigned status, const char *ctype,
+                        const char *body, size_t len, const char *const *extra)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    for (size_t i = 0; resp != NULL && extra != NULL && extra[i] != NULL && extra[i + 1] != NULL;
+         i += 2)
+        MHD_add_response_header(resp, extra[i], extra[i + 1]);
+    return queue(req, status, resp, ctype, NULL);
+}
+
+enum sgw_hresult
 sgw_respond_json(struct sgw_request *req, unsigned status, json_t *body_take)
 {
     char *text = json_dumps(body_take, JSON_COMPACT);

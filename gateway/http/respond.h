@@ -14,6 +14,11 @@ enum sgw_hresult sgw_respond_json(struct sgw_request *req, unsigned status, json
 /* A JSON text already rendered (copied). */
 enum sgw_hresult sgw_respond_raw(struct sgw_request *req, unsigned status, const char *ctype,
                                  const char *body, size_t len);
+/* sgw_respond_raw with extra headers: extra is a NULL-terminated list of name, value pairs
+ * (e.g. {"X-Kannel-Coding", "2", NULL}); may be NULL. */
+enum sgw_hresult sgw_respond_raw_headers(struct sgw_request *req, unsigned status,
+                                         const char *ctype, const char *body, size_t len,
+                                         const char *const *extra);
 /* field may be NULL. */
 enum sgw_hresult sgw_respond_error(struct sgw_request *req, unsigned status, const char *code,
                                    const char *field, const char *message);

@@ -10,11 +10,21 @@ enum sgw_hresult sgw_route_reports_post(struct sgw_request *req);
 enum sgw_hresult sgw_route_healthz(struct sgw_request *req);
 enum sgw_hresult sgw_route_readyz(struct sgw_request *req);
 enum sgw_hresult sgw_route_metrics(struct sgw_request *req);
+enum sgw_hresult sgw_route_reports_get(struct sgw_request *req);
+enum sgw_hresult sgw_route_campaigns_get(struct sgw_request *req);
+enum sgw_hresult sgw_route_kannel(struct sgw_request *req);
 
 #define WRITERS (SGW_ROLE_BIT(SGW_ROLE_REPORTER) | SGW_ROLE_BIT(SGW_ROLE_RELAY))
+#define ANALYSTS SGW_ROLE_BIT(SGW_ROLE_ANALYST)
+#define RELAY SGW_ROLE_BIT(SGW_ROLE_RELAY)
+#define KANNEL (SGW_ROUTE_KEY_IN_QUERY | SGW_ROUTE_TEXT_ERRORS)
 
 static struct sgw_route routes[] = {
     {"POST", "/v1/reports", WRITERS, SGW_BODY_JSON, sgw_route_reports_post, 0, 0},
+    {"GET", "/v1/reports/{id}", ANALYSTS, SGW_BODY_NONE, sgw_route_reports_get, 0, 0},
+    {"GET", "/v1/campaigns/{id}", ANALYSTS, SGW_BODY_NONE, sgw_route_campaigns_get, 0, 0},
+    {"GET", "/v1/relay/kannel", RELAY, SGW_BODY_NONE, sgw_route_kannel, KANNEL, 0},
+    {"POST", "/v1/relay/kannel", RELAY, SGW_BODY_ANY, sgw_route_kannel, KANNEL, 0},
     {"GET", "/healthz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_healthz, 0, 0},
     {"GET", "/readyz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_readyz, 0, 0},
     {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_metrics, 0, 0},

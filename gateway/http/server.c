@@ -52,15 +52,23 @@ authenticate(struct sgw_request *req, int *rejected)
     const char *h =
         MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     unsigned char hash[32];
+    const char *key = NULL;
 
     *rejected = 1;
-    if (h == NULL)
-        return sgw_respond_error(req, 401, "unauthorized", NULL,
-                                 "missing Authorization: Bearer <key> header");
-    if (strncasecmp(h, "Bearer ", 7) != 0)
-        return sgw_respond_error(req, 401, "unauthorized", NULL,
-                                 "Authorization must use the Bearer scheme");
-    const char *key = h + 7;
+    /* Kannel's get-url and post-url can carry the key only in the URL. */
+    if (h == NULL && (req->route->flags & SGW_ROUTE_KEY_IN_QUERY))
+        key = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "key");
+    if (key == NULL) {
+        if (h == NULL)
+            return sgw_respond_error(req, 401, "unauthorized", NULL,
+                                     (req->route->flags & SGW_ROUTE_KEY_IN_QUERY)
+                                         ? "missing key: give ?key=KEY or Authorization: Bearer KEY"
+                                         : "missing Authorization: Bearer <key> header");
+        if (strncasecmp(h, "Bearer ", 7) != 0)
+            return sgw_respond_error(req, 401, "unauthorized", NULL,
+                                     "Authorization must use the Bearer scheme");
+        key = h + 7;
+    }
     while (*key == ' ')
         key++;
     size_t n = strlen(key);
@@ -231,6 +239,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
         req->srv = srv;
         req->conn = conn;
         req->method = method;
+        req->path = sgw_xstrdup(url);
         req->started_us = sgw_monotonic_us();
         *con_cls = req;
         atomic_fetch_add(&srv->active, 1);
@@ -283,6 +292,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req->ctx_free)
         req->ctx_free(req->ctx);
     free(req->body);
+    free(req->path);
     free(req);
     *con_cls = NULL;
 }
@@ -301,7 +311,7 @@ report_done(void *arg, enum sgw_status st, int64_t id, int replay)
 }
 
 static enum sgw_hresult
-suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job)
+suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job, sgw_db_batch_fn batch)
 {
     struct sgw_server *srv = req->srv;
     enum sgw_status st;
@@ -315,6 +325,8 @@ suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job)
     atomic_fetch_add(&srv->outstanding, 1);
     if (job != NULL)
         st = sgw_db_writer_submit_job(srv->writer, job, report_done, req);
+    else if (batch != NULL)
+        st = sgw_db_writer_submit_batch(srv->writer, batch, report_done, req);
     else
         st = sgw_db_writer_submit(srv->writer, req->report, report_done, req);
     if (st != SGW_OK) {
@@ -329,13 +341,19 @@ enum sgw_hresult
 sgw_server_submit(struct sgw_request *req, struct sgw_report *report_take)
 {
     req->report = report_take;
-    return suspend_and_queue(req, NULL);
+    return suspend_and_queue(req, NULL, NULL);
 }
 
 enum sgw_hresult
 sgw_server_submit_job(struct sgw_request *req, sgw_db_job_fn job)
 {
-    return suspend_and_queue(req, job);
+    return suspend_and_queue(req, job, NULL);
+}
+
+enum sgw_hresult
+sgw_server_submit_batch(struct sgw_request *req, sgw_db_batch_fn batch)
+{
+    return suspend_and_queue(req, NULL, batch);
 }
 
 /* --- lifecycle --------------------------------------------------------------------------- */

@@ -39,6 +39,7 @@ struct sgw_request {
     struct MHD_Connection *conn;
     const struct sgw_route *route;
     const char *method;
+    char *path;         /* request path as routed, e.g. "/v1/reports/12" (owned) */
     char id[40];        /* request id: X-Request-Id */
     int64_t started_us; /* monotonic */
     unsigned status;    /* answered status, for metrics and logs */
@@ -90,5 +91,9 @@ enum sgw_hresult sgw_server_submit(struct sgw_request *req, struct sgw_report *r
 /* Same for a database job (see sgw_db_writer_submit_job). The job is called with the request
  * as its arg: it reads its inputs from and leaves its results in req->ctx. */
 enum sgw_hresult sgw_server_submit_job(struct sgw_request *req, sgw_db_job_fn job);
+
+/* Same for a batch job (see sgw_db_writer_submit_batch): args are the requests, whose
+ * req->ctx hold each one's inputs and results. */
+enum sgw_hresult sgw_server_submit_batch(struct sgw_request *req, sgw_db_batch_fn batch);
 
 #endif

@@ -387,8 +387,9 @@ static const struct bad_case cases[] = {
     {"GET /nope", .method = "GET", .path = "/nope", .status = 404, .code = "not_found"},
     {"POST /v1/report", .path = "/v1/report", B("{\"content\":\"x\"}"), .status = 404,
      .code = "not_found"},
-    {"POST /v1/reports/extra", .path = "/v1/reports/extra", B("{\"content\":\"x\"}"), .status = 404,
-     .code = "not_found"},
+    /* /v1/reports/{id} exists for GET, so another method is 405, not 404. */
+    {"POST /v1/reports/extra", .path = "/v1/reports/extra", B("{\"content\":\"x\"}"), .status = 405,
+     .code = "method_not_allowed"},
     {"POST /v1/reports%00/x", .path = "/v1/reports%00/x", B("{\"content\":\"x\"}"), .status = 404,
      .code = "not_found"},
     /* 405 */

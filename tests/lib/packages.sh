@@ -15,7 +15,7 @@ SGW_PACKAGES=(
 
 # Extra packages tests/run needs (free-port lookup, test helpers).
 # shellcheck disable=SC2034
-SGW_TEST_PACKAGES=(python3)
+SGW_TEST_PACKAGES=(python3 kannel kannel-extras)
 
 # Extra packages only the benchmarks need (tests/bench); tests/run does not install them.
 # shellcheck disable=SC2034

@@ -44,7 +44,10 @@ static const struct match_case match_cases[] = {
     {"GET", "/", 0, ""},
     {"GET", "", 0, ""},
     {"POST", "/v1/reports/", 0, ""},
-    {"POST", "/v1/reports/1", 0, ""},
+    {"POST", "/v1/reports/1", 0, "GET"}, /* GET /v1/reports/{id} exists */
+    {"DELETE", "/v1/campaigns/7", 0, "GET"},
+    {"GET", "/v1/campaigns/", 0, ""},
+    {"GET", "/v1/campaigns/7/x", 0, ""},
     {"POST", "/v1/report", 0, ""},
     {"POST", "/v1/reportsx", 0, ""},
     {"POST", "/V1/REPORTS", 0, ""},
@@ -90,6 +93,8 @@ static const struct route_props route_props[] = {
     {"GET", "/healthz", SGW_ROLES_PUBLIC, SGW_BODY_NONE},
     {"GET", "/readyz", SGW_ROLES_PUBLIC, SGW_BODY_NONE},
     {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE},
+    {"GET", "/v1/reports/1", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_NONE},
+    {"GET", "/v1/campaigns/1", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_NONE},
 };
 
 /* Who may call what: reports only with a reporter or relay key; probes and metrics public. */
@@ -104,7 +109,7 @@ START_TEST(test_route_properties)
     ck_assert_msg(r->body == c->body, "%s %s: body kind %d, want %d", c->method, c->path,
                   (int)r->body, (int)c->body);
     ck_assert_msg(r->handler != NULL, "%s %s: no handler", c->method, c->path);
-    if (r->roles != SGW_ROLES_PUBLIC) {
+    if (r->roles == WRITERS) {
         ck_assert_msg(!(r->roles & SGW_ROLE_BIT(SGW_ROLE_NONE)), "%s %s: open to role none",
                       c->method, c->path);
         ck_assert_msg(!(r->roles & SGW_ROLE_BIT(SGW_ROLE_ANALYST)) &&

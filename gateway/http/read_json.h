@@ -1,0 +1,17 @@
+/* GET routes that answer one JSON document PostgreSQL builds from a numeric path id
+ * ("/v1/campaigns/{id}"): the id is checked in the HTTP thread (400 invalid_field), the query
+ * runs as a database job on a writer connection (never in a libmicrohttpd callback), and the
+ * handler is re-entered to answer 200 with the document or 404 not_found. */
+#ifndef SGW_READ_JSON_H
+#define SGW_READ_JSON_H
+
+#include "db/db.h"
+#include "gateway/http/server.h"
+
+/* Handles both calls of such a route: stmt takes the id as its one parameter and returns one
+ * text column or no row; prefix is the path before the id ("/v1/campaigns/"); what names the
+ * object in the 404 message ("campaign"). */
+enum sgw_hresult sgw_read_json_route(struct sgw_request *req, enum sgw_stmt stmt,
+                                     const char *prefix, const char *what);
+
+#endif
