@@ -25,7 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-#define NCOLS 12
+#define NCOLS 16
 #define BACKOFF_MIN_US 100000
 #define BACKOFF_MAX_US 2000000
 
@@ -141,10 +141,11 @@ classify_failure(struct worker *k)
 
 /* --- binary arrays (db/pgarray.c) -------------------------------------------------------- */
 
-static const unsigned col_oids[NCOLS] = {SGW_OID_TIMESTAMPTZ, SGW_OID_TIMESTAMPTZ, SGW_OID_TEXT,
-                                         SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_TEXT,
-                                         SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_TEXT,
-                                         SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_INT8};
+static const unsigned col_oids[NCOLS] = {
+    SGW_OID_TIMESTAMPTZ, SGW_OID_TIMESTAMPTZ, SGW_OID_TEXT, SGW_OID_TEXT,
+    SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_TEXT, SGW_OID_TEXT,
+    SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_TEXT, SGW_OID_INT8,
+    SGW_OID_BYTEA,       SGW_OID_TEXT,        SGW_OID_TEXT, SGW_OID_TEXT};
 
 static enum outcome
 insert_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *err, size_t errsz)
@@ -174,6 +175,13 @@ insert_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *
             sgw_pgarray_int8(&k->cols[11], r->api_key_id);
         else
             sgw_pgarray_null(&k->cols[11]);
+        if (r->has_features)
+            sgw_pgarray_bytes(&k->cols[12], r->minhash, sizeof r->minhash);
+        else
+            sgw_pgarray_null(&k->cols[12]);
+        sgw_pgarray_text(&k->cols[13], r->indicators);
+        sgw_pgarray_text(&k->cols[14], r->reporter_place);
+        sgw_pgarray_text(&k->cols[15], r->sender_place);
     }
     for (int c = 0; c < NCOLS; c++) {
         sgw_pgarray_finish(&k->cols[c], col_oids[c]);
@@ -203,7 +211,14 @@ insert_idem(struct worker *k, struct item *it, int64_t *id, int *replay, char *e
     snprintf(ing, sizeof ing, "%lld", (long long)r->ingested_at);
     snprintf(rec, sizeof rec, "%lld", (long long)r->received_at);
     snprintf(key, sizeof key, "%lld", (long long)r->api_key_id);
-    const char *params[13] = {ing,
+    char hexsig[2 + 2 * SGW_MINHASH_BYTES + 1];
+    if (r->has_features) {
+        hexsig[0] = '\\';
+        hexsig[1] = 'x';
+        for (size_t b = 0; b < SGW_MINHASH_BYTES; b++)
+            snprintf(hexsig + 2 + 2 * b, 3, "%02x", r->minhash[b]);
+    }
+    const char *params[17] = {ing,
                               r->has_received_at ? rec : NULL,
                               sgw_channel_name(r->channel),
                               r->sender_raw,
@@ -215,7 +230,11 @@ insert_idem(struct worker *k, struct item *it, int64_t *id, int *replay, char *e
                               r->reporter[0] ? r->reporter : NULL,
                               r->source,
                               key,
-                              r->idempotency_key};
+                              r->idempotency_key,
+                              r->has_features ? hexsig : NULL,
+                              r->indicators,
+                              r->reporter_place,
+                              r->sender_place};
     PGresult *res = sgw_db_exec(k->conn, SGW_STMT_report_insert_idem, params);
     if (!sgw_db_ok(res))
         goto fail;

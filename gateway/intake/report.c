@@ -2,6 +2,8 @@
 #include "gateway/intake/report.h"
 
 #include "gateway/common/mem.h"
+#include "gateway/common/status.h"
+#include "gateway/intake/features.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,9 @@ sgw_report_free(struct sgw_report *r)
     free(r->content);
     free(r->city);
     free(r->idempotency_key);
+    free(r->indicators);
+    free(r->reporter_place);
+    free(r->sender_place);
     free(r);
 }
 
@@ -52,4 +57,32 @@ sgw_utf8_chars(const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         n += ((unsigned char)s[i] & 0xC0) != 0x80;
     return n;
+}
+
+void
+sgw_report_features(struct sgw_report *r, const char *region)
+{
+    struct sgw_features f;
+    size_t len = 0;
+
+    memset(&f, 0, sizeof f);
+    if (r->content == NULL ||
+        sgw_features_compute(r->content, strlen(r->content), region, &f) != SGW_OK)
+        goto done; /* the cluster worker computes what is missing */
+    sgw_features_signature_bytes(&f, r->minhash);
+    for (size_t i = 0; i < f.n_tags; i++)
+        len += strlen(f.tags[i]) + 1;
+    r->indicators = sgw_xmalloc(len + 1);
+    r->indicators[0] = '\0';
+    for (size_t i = 0, o = 0; i < f.n_tags; i++) {
+        size_t n = strlen(f.tags[i]);
+        if (i > 0)
+            r->indicators[o++] = SGW_REPORT_TAG_SEP;
+        memcpy(r->indicators + o, f.tags[i], n);
+        o += n;
+        r->indicators[o] = '\0';
+    }
+    r->has_features = 1;
+done:
+    sgw_features_fini(&f);
 }

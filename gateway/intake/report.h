@@ -3,6 +3,7 @@
 #define SGW_REPORT_H
 
 #include "gateway/common/error.h"
+#include "gateway/intake/minhash.h"
 #include "gateway/intake/pseudonym.h"
 #include "gateway/intake/sender.h"
 
@@ -37,7 +38,19 @@ struct sgw_report {
     const char *source;               /* static: "api", "batch", "sms7726" */
     int64_t api_key_id;
     char *idempotency_key; /* NULL when absent */
+
+    /* Features for the cluster worker, computed once at intake (gateway/intake/features.h). */
+    int has_features;
+    unsigned char minhash[SGW_MINHASH_BYTES]; /* valid when has_features */
+    char *indicators;     /* tags joined by SGW_REPORT_TAG_SEP ("" = none); NULL when absent */
+    char *reporter_place; /* geocode of the reporter's number, e.g. "New York, NY"; NULL */
+    char *sender_place;   /* geocode of a phone sender; NULL */
 };
+
+#define SGW_REPORT_TAG_SEP '\x1f' /* tags never contain control characters */
+
+/* Computes the features of r->content (region reads national numbers) into r. */
+void sgw_report_features(struct sgw_report *r, const char *region);
 
 /* What intake needs besides the report itself. */
 struct sgw_intake_ctx {

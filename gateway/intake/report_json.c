@@ -57,6 +57,14 @@ is_blank(const char *s, size_t n)
     return 1;
 }
 
+/* The offline geocoder's place for an E.164 number in English; NULL when it knows none. */
+static char *
+place_of(const char *e164)
+{
+    char place[128];
+    return sgw_phone_geocode(e164, "en", place, sizeof place) == 0 ? sgw_xstrdup(place) : NULL;
+}
+
 static int
 parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us, struct sgw_report *r,
              struct sgw_error *err)
@@ -152,6 +160,8 @@ parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us, str
         r->sender_raw = sgw_xstrndup(s, n);
         r->sender_kind = sgw_sender_normalise(r->sender_raw, region, norm, sizeof norm);
         r->sender = sgw_xstrdup(norm);
+        if (r->sender_kind == SGW_SENDER_PHONE)
+            r->sender_place = place_of(norm);
     }
 
     rc = get_string(root, "reporter", &s, &n, err);
@@ -165,7 +175,10 @@ parse_fields(json_t *root, const struct sgw_intake_ctx *ctx, int64_t now_us, str
                                  "reporter must be the reporting subscriber's phone number");
         if (sgw_pseudonym(ctx->secret, ctx->secret_len, e164, r->reporter) != 0)
             return sgw_error_set(err, "internal", "reporter", "could not derive pseudonym");
+        /* Where the spam was received, when the app sends no city: kept, the number is not. */
+        r->reporter_place = place_of(e164);
     }
+    sgw_report_features(r, region);
     return 0;
 }
 

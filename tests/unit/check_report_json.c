@@ -599,6 +599,34 @@ START_TEST(test_free_null)
 }
 END_TEST
 
+/* Intake computes the cluster worker's features once: signature, indicator tags, places. */
+START_TEST(test_features_at_intake)
+{
+    struct sgw_report *r = NULL;
+    struct sgw_error err;
+    const char *body = "{\"content\":\"USPS: parcel held, pay at hxxp://usps-fee[.]top/pay\","
+                       "\"sender\":\"(213) 555-0100\",\"country\":\"US\","
+                       "\"reporter\":\"(212) 555-0199\"}";
+    ck_assert_int_eq(sgw_report_parse_json(body, strlen(body), &ctx, NOW_US, &r, &err), 0);
+    ck_assert_int_eq(r->has_features, 1);
+    ck_assert_ptr_nonnull(r->indicators);
+    ck_assert_msg(strstr(r->indicators, "domain:usps-fee.top") != NULL, "tags: %s", r->indicators);
+    ck_assert_ptr_null(strchr(r->indicators, '\n'));
+    ck_assert_str_eq(r->reporter_place, "New York, NY");
+    ck_assert_str_eq(r->sender_place, "Los Angeles, CA");
+    sgw_report_free(r);
+
+    /* No phone sender, no reporter: no places; tags empty but present. */
+    body = "{\"content\":\"hello there, see you at dinner tonight\",\"sender\":\"AMAZON\"}";
+    ck_assert_int_eq(sgw_report_parse_json(body, strlen(body), &ctx, NOW_US, &r, &err), 0);
+    ck_assert_int_eq(r->has_features, 1);
+    ck_assert_str_eq(r->indicators, "");
+    ck_assert_ptr_null(r->reporter_place);
+    ck_assert_ptr_null(r->sender_place);
+    sgw_report_free(r);
+}
+END_TEST
+
 static Suite *
 report_json_suite(void)
 {
@@ -632,6 +660,7 @@ report_json_suite(void)
     tcase_add_test(tc, test_channel_names);
     tcase_add_loop_test(tc, test_utf8_chars, 0, (int)NELEM(utf8_cases));
     tcase_add_test(tc, test_free_null);
+    tcase_add_test(tc, test_features_at_intake);
     suite_add_tcase(s, tc);
     return s;
 }
