@@ -21,6 +21,10 @@ int sgw_phone_to_e164_cached(const char *raw, const char *default_region, char *
 /* Writes the ISO 3166-1 alpha-2 region of an E.164 number ("US"); 0 on success, -1 if none. */
 int sgw_phone_region(const char *e164, char *out, size_t outsz);
 
+/* sgw_phone_geocode behind a per-thread cache keyed by the number without its last four
+ * digits: the geocoder costs about 20 us a call and places depend on the prefix only. */
+int sgw_phone_geocode_cached(const char *e164, const char *lang, char *out, size_t outsz);
+
 /* Offline geocoder: writes the place of an E.164 number in language lang ("en", "zh"),
  * e.g. "New York, NY", "California", "Shenzhen, Guangdong"; 0 on success, -1 if unknown. */
 int sgw_phone_geocode(const char *e164, const char *lang, char *out, size_t outsz);

@@ -1,6 +1,6 @@
-/* A per-thread, direct-mapped cache in front of sgw_phone_to_e164. Spam senders and repeat
- * reporters recur, and parsing costs tens of microseconds of ICU regex work per number. No
- * locks: each HTTP thread has its own table, freed when the thread exits. */
+/* Per-thread, direct-mapped caches in front of sgw_phone_to_e164 and sgw_phone_geocode. Spam
+ * senders and repeat reporters recur, and parsing costs tens of microseconds of ICU regex work per
+ * number. No locks: each HTTP thread has its own table, freed when the thread exits. */
 #include "gateway/common/mem.h"
 #include "gateway/intake/phone.h"
 
@@ -21,14 +21,26 @@ struct slot {
     char e164[24];
 };
 
-static pthread_key_t tls_key;
+static pthread_key_t tls_key, geo_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void
 make_key(void)
 {
     pthread_key_create(&tls_key, free);
+    pthread_key_create(&geo_key, free);
 }
+
+#define GEO_SLOTS 4096
+#define GEO_PREFIX 16
+
+struct geo_slot {
+    uint64_t hash; /* 0 = empty */
+    char prefix[GEO_PREFIX + 1];
+    char lang[4];
+    signed char ok;
+    char place[96];
+};
 
 static uint64_t
 fnv1a(const char *a, const char *b)
@@ -89,5 +101,40 @@ sgw_phone_to_e164_cached(const char *raw, const char *default_region, char *out,
         return -1;
     }
     memcpy(out, e164, strlen(e164) + 1);
+    return 0;
+}
+
+int
+sgw_phone_geocode_cached(const char *e164, const char *lang, char *out, size_t outsz)
+{
+    size_t n = e164 ? strlen(e164) : 0;
+    if (n < 8 || n - 4 > GEO_PREFIX || lang == NULL || strlen(lang) > 3)
+        return sgw_phone_geocode(e164, lang, out, outsz);
+
+    pthread_once(&once, make_key);
+    struct geo_slot *table = pthread_getspecific(geo_key);
+    if (table == NULL) {
+        table = sgw_xcalloc(GEO_SLOTS, sizeof *table);
+        pthread_setspecific(geo_key, table);
+    }
+    char prefix[GEO_PREFIX + 1];
+    memcpy(prefix, e164, n - 4);
+    prefix[n - 4] = '\0';
+    uint64_t h = fnv1a(prefix, lang);
+    struct geo_slot *s = &table[h & (GEO_SLOTS - 1)];
+    if (!(s->hash == h && strcmp(s->prefix, prefix) == 0 && strcmp(s->lang, lang) == 0)) {
+        char place[sizeof s->place];
+        s->ok = sgw_phone_geocode(e164, lang, place, sizeof place) == 0;
+        s->hash = h;
+        snprintf(s->prefix, sizeof s->prefix, "%s", prefix);
+        snprintf(s->lang, sizeof s->lang, "%s", lang);
+        snprintf(s->place, sizeof s->place, "%s", s->ok ? place : "");
+    }
+    if (!s->ok || strlen(s->place) >= outsz) {
+        if (outsz)
+            out[0] = '\0';
+        return -1;
+    }
+    memcpy(out, s->place, strlen(s->place) + 1);
     return 0;
 }

@@ -62,7 +62,8 @@ static char *
 place_of(const char *e164)
 {
     char place[128];
-    return sgw_phone_geocode(e164, "en", place, sizeof place) == 0 ? sgw_xstrdup(place) : NULL;
+    return sgw_phone_geocode_cached(e164, "en", place, sizeof place) == 0 ? sgw_xstrdup(place)
+                                                                          : NULL;
 }
 
 static int

@@ -354,6 +354,29 @@ START_TEST(test_fast_path_rejects)
 }
 END_TEST
 
+/* The geocode cache answers by prefix: it must agree with the geocoder, also on a second
+ * number of the same prefix and on numbers it cannot place. */
+START_TEST(test_geocode_cached_agrees)
+{
+    static const char *nums[] = {"+12125550100",   "+12125550199",   "+13105550100",
+                                 "+8613926521234", "+8613926529999", "+442079460958",
+                                 "+12121550100",   "+80012345678",   "+1212"};
+    static const char *langs[] = {"en", "zh"};
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t l = 0; l < 2; l++) {
+            for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+                char a[128], b[128];
+                int ra = sgw_phone_geocode(nums[i], langs[l], a, sizeof a);
+                int rb = sgw_phone_geocode_cached(nums[i], langs[l], b, sizeof b);
+                ck_assert_msg(ra == rb && (ra != 0 || strcmp(a, b) == 0),
+                              "%s/%s: geocode %d \"%s\", cached %d \"%s\"", nums[i], langs[l], ra,
+                              a, rb, b);
+            }
+        }
+    }
+}
+END_TEST
+
 static Suite *
 phone_suite(void)
 {
@@ -364,6 +387,7 @@ phone_suite(void)
     tcase_add_loop_test(tc, test_geocode_table, 0, (int)NELEM(geocode_cases));
     tcase_add_loop_test(tc, test_fast_path_agrees, 0, (int)NELEM(fast_cases));
     tcase_add_test(tc, test_fast_path_rejects);
+    tcase_add_test(tc, test_geocode_cached_agrees);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bounds");
