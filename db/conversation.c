@@ -538,14 +538,6 @@ fail:
     return rc;
 }
 
-enum sgw_status
-sgw_db_sms7726_step(struct sgw_db_conn *c, struct sgw_sms_step *s)
-{
-    enum sgw_status st = SGW_DATABASE;
-    enum sgw_status rc = sgw_db_sms7726_steps(c, &s, 1, &st);
-    return rc == SGW_OK ? st : rc;
-}
-
 /* --- the sweep --------------------------------------------------------------------------- */
 
 enum sgw_status

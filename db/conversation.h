@@ -50,9 +50,6 @@ void sgw_sms_step_free(void *step);
 enum sgw_status sgw_db_sms7726_steps(struct sgw_db_conn *c, struct sgw_sms_step *const *steps,
                                      size_t n, enum sgw_status *st);
 
-/* One step alone (a batch of one). */
-enum sgw_status sgw_db_sms7726_step(struct sgw_db_conn *c, struct sgw_sms_step *s);
-
 /* The sweep: stores up to `limit` expired waiting reports without a sender and forgets idle
  * subscribers. A writer job (arg is a struct sgw_sms_sweep) that any number of gateways may run
  * at once. */

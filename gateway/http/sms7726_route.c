@@ -255,6 +255,14 @@ kind_name(enum sgw_sms_kind k)
     return "text";
 }
 
+static const char *
+reply_name(enum sgw_sms_reply r)
+{
+    static const char *const names[] = {"ask",   "ack",  "ack_none",  "ack_call",
+                                        "limit", "help", "no_pending"};
+    return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "?";
+}
+
 static enum sgw_hresult
 finish(struct sgw_request *req)
 {
@@ -262,9 +270,10 @@ finish(struct sgw_request *req)
 
     if (req->result != SGW_OK)
         return sgw_respond_status(req, req->result);
-    sgw_info("event=sms7726 req=%s subscriber=%.12s kind=%s reply=%d replayed=%d stored=%lld "
+    sgw_info("event=sms7726 req=%s subscriber=%.12s kind=%s reply=%s replayed=%d stored=%lld "
              "flushed=%lld expired=%d opened=%d",
-             req->id, s->pseudonym, kind_name(s->msg.kind), (int)s->plan.reply, s->replayed,
+             req->id, s->pseudonym, kind_name(s->msg.kind),
+             s->replayed ? "repeat" : reply_name(s->plan.reply), s->replayed,
              (long long)s->report_id, (long long)s->flushed_id, s->plan.expired,
              s->plan.open_pending);
     return answer(req, s->reply, s->reply_ucs2);

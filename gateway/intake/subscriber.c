@@ -47,12 +47,17 @@ fnv1a(const char *a, const char *b)
     return h | 1; /* never 0 */
 }
 
-/* SMSCs write international numbers without '+' (TON international): 11+ digits are tried as
- * "+digits" first, national formats with the default region after. */
+/* SMSCs write local subscribers in national format ("13926512345" in China, "2125550101" in
+ * the US) and others in international format, often without '+' ("8613926512345"). Both readings
+ * are tried for digits-only input: a valid number (one with a region) wins over one that is
+ * merely possible, the national reading first. */
 static int
 to_e164(const char *from, const char *default_region, char *out, size_t outsz)
 {
     size_t n = strlen(from), digits = 0;
+    char national[24] = "", intl[24] = "", region[3];
+    int have_national, have_intl = 0;
+
     if (n == 0 || n > FROM_MAX)
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -64,13 +69,25 @@ to_e164(const char *from, const char *default_region, char *out, size_t outsz)
     }
     if (digits < 7)
         return -1;
+    have_national = sgw_phone_to_e164_cached(from, default_region, national, sizeof national) == 0;
     if (from[0] != '+' && digits == n && n >= 11 && strncmp(from, "00", 2) != 0) {
         char plus[FROM_MAX + 2];
         snprintf(plus, sizeof plus, "+%s", from);
-        if (sgw_phone_to_e164_cached(plus, NULL, out, outsz) == 0)
-            return 0;
+        have_intl = sgw_phone_to_e164_cached(plus, NULL, intl, sizeof intl) == 0;
     }
-    return sgw_phone_to_e164_cached(from, default_region, out, outsz);
+    const char *pick = NULL;
+    if (have_national && sgw_phone_region(national, region, sizeof region) == 0)
+        pick = national;
+    else if (have_intl && sgw_phone_region(intl, region, sizeof region) == 0)
+        pick = intl;
+    else if (have_national)
+        pick = national;
+    else if (have_intl)
+        pick = intl;
+    if (pick == NULL || strlen(pick) >= outsz)
+        return -1;
+    memcpy(out, pick, strlen(pick) + 1);
+    return 0;
 }
 
 static int

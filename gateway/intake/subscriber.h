@@ -18,10 +18,10 @@ struct sgw_subscriber {
     char place[SGW_SUBSCRIBER_PLACE_MAX]; /* English geocode ("New York, NY"), "" when none */
 };
 
-/* Resolves from ("+12125550101", "12125550101" for an international number without '+',
- * "(212) 555-0101" in default_region's national format) with the pseudonym key secret. Returns
- * 0 with out filled, -1 (out zeroed) when from is not a subscriber's phone number, -2 when the
- * pseudonym cannot be computed. Thread-safe; never logs. */
+/* Resolves from ("+12125550101"; "8613926512345", international without '+';
+ * "(212) 555-0101" or "13926512345", national in default_region) with the pseudonym key secret.
+ * Returns 0 with out filled, -1 (out zeroed) when from is not a subscriber's phone number, -2 when
+ * the pseudonym cannot be computed. Thread-safe; never logs. */
 int sgw_subscriber_resolve(const char *from, const char *default_region,
                            const unsigned char *secret, size_t secret_len,
                            struct sgw_subscriber *out);

@@ -480,6 +480,7 @@ END_TEST
 START_TEST(test_lazy_expiry)
 {
     struct sgwt_server s;
+    memset(&s, 0, sizeof s);
     const char *extra[] = {"--sms-pending-ttl", "1", "--sms-sweep-interval", "0", NULL};
     ck_assert_msg(sgwt_server_start(&s, "sms-lazy", g_db.url, NULL, extra) == 0, "%s",
                   sgwt_errmsg());
@@ -547,6 +548,7 @@ race(void *arg)
 START_TEST(test_two_gateways_race)
 {
     struct sgwt_server other;
+    memset(&other, 0, sizeof other);
     struct racer rs[RACERS];
     const char *extra[] = {"--sms-rate-limit", "0", NULL};
     ck_assert_msg(sgwt_server_start(&other, "sms-race", g_db.url, NULL, extra) == 0, "%s",
