@@ -236,6 +236,22 @@ add_handle(struct scan *sc, enum sgw_handle_kind kind, const char *id)
     o->n_handles++;
 }
 
+/* A host that mixes ASCII letters with other scripts ("tinуurl.com" with a Cyrillic у) is a
+ * look-alike: its domain must not be a strong indicator, or one mangled shortener would glue
+ * every campaign that uses it. Its full URL still is. */
+static bool
+mixed_script(const char *name)
+{
+    bool ascii = false, other = false;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+            ascii = true;
+        else if (*p >= 0x80)
+            other = true;
+    }
+    return ascii && other;
+}
+
 static void
 add_url(struct scan *sc, const char *url, const struct host *h)
 {
@@ -252,7 +268,7 @@ add_url(struct scan *sc, const char *url, const struct host *h)
     u->url = sgw_xstrdup(url);
     u->host = sgw_xstrdup(h->name);
     u->domain = sgw_xstrdup(h->domain);
-    u->generic = h->shared || sgw_domain_is_generic(h->domain);
+    u->generic = h->shared || sgw_domain_is_generic(h->domain) || mixed_script(h->name);
 }
 
 /* ---- hosts --------------------------------------------------------------------------------- */

@@ -99,8 +99,13 @@ static const struct ind_case cases[] = {
     {"click cesbc.us/ to cancel", "US", "url:http://cesbc.us domain:cesbc.us"},
     {"visit updatebillingpage.us", "US",
      "url:http://updatebillingpage.us domain:updatebillingpage.us"},
-    {"Log in: \xd0\xb0mazon.com/login", "US", /* Cyrillic а: another domain */
-     "url:http://\xd0\xb0mazon.com/login domain:\xd0\xb0mazon.com"},
+    /* Cyrillic а: another domain, and a look-alike: only its full URL is strong. */
+    {"Log in: \xd0\xb0mazon.com/login", "US",
+     "url:http://\xd0\xb0mazon.com/login generic:\xd0\xb0mazon.com"},
+    /* A wholly non-Latin host is a real internationalised name. */
+    {"\xd1\x81\xd0\xb0\xd0\xb9\xd1\x82.\xd1\x80\xd1\x84/pay", "RU",
+     "url:http://\xd1\x81\xd0\xb0\xd0\xb9\xd1\x82.\xd1\x80\xd1\x84/pay "
+     "domain:\xd1\x81\xd0\xb0\xd0\xb9\xd1\x82.\xd1\x80\xd1\x84"},
     /* Userinfo is the lure; the host after '@' is the link. */
     {"go to https://usps.com@bit.ly/3yy29ws", "US", "url:https://bit.ly/3yy29ws generic:bit.ly"},
     /* Generic domains: shorteners and platforms. */
