@@ -10,6 +10,7 @@ enum sgw_hresult sgw_route_reports_post(struct sgw_request *req);
 enum sgw_hresult sgw_route_healthz(struct sgw_request *req);
 enum sgw_hresult sgw_route_readyz(struct sgw_request *req);
 enum sgw_hresult sgw_route_metrics(struct sgw_request *req);
+enum sgw_hresult sgw_route_openapi(struct sgw_request *req);
 enum sgw_hresult sgw_route_reports_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_campaigns_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_kannel(struct sgw_request *req);
@@ -25,6 +26,7 @@ static struct sgw_route routes[] = {
     {"GET", "/v1/campaigns/{id}", ANALYSTS, SGW_BODY_NONE, sgw_route_campaigns_get, 0, 0},
     {"GET", "/v1/relay/kannel", RELAY, SGW_BODY_NONE, sgw_route_kannel, KANNEL, 0},
     {"POST", "/v1/relay/kannel", RELAY, SGW_BODY_ANY, sgw_route_kannel, KANNEL, 0},
+    {"GET", "/v1/openapi.json", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_openapi, 0, 0},
     {"GET", "/healthz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_healthz, 0, 0},
     {"GET", "/readyz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_readyz, 0, 0},
     {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_metrics, 0, 0},
