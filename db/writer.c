@@ -131,7 +131,23 @@ sgw_db_writer_up(const struct sgw_db_writer *w)
 
 /* --- one batch ---------------------------------------------------------------------------- */
 
-enum outcome { DONE_OK, FAIL_BEFORE_SEND, FAIL_SQL, FAIL_CONN };
+/* FAIL_BUSY: the server cancelled the statement (commit timeout, admin cancel, shutdown): the
+ * rows are fine but the database is not, so the batch gets 503 instead of row-by-row retries
+ * that would each wait out the timeout again. */
+enum outcome { DONE_OK, FAIL_BEFORE_SEND, FAIL_SQL, FAIL_BUSY, FAIL_CONN };
+
+static enum outcome
+classify_result(struct worker *k, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (!sgw_db_alive(k->conn))
+        return FAIL_CONN;
+    /* 57014 query_canceled, 57P01..03 admin shutdown / crash shutdown / cannot connect now,
+     * 53xxx insufficient resources. */
+    if (state != NULL && (strncmp(state, "57", 2) == 0 || strncmp(state, "53", 2) == 0))
+        return FAIL_BUSY;
+    return FAIL_SQL;
+}
 
 static enum outcome
 classify_failure(struct worker *k)
@@ -193,9 +209,10 @@ insert_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *
         sgw_db_exec_params(k->conn, SGW_STMT_reports_insert_arrays, params, lengths, formats);
     if (!sgw_db_ok(res) || (size_t)PQntuples(res) != n) {
         sgw_db_error(k->conn, res, err, errsz);
-        PQclear(res);
         /* Sent but failed on a broken connection: its fate is unknown, so no retry. */
-        return sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_CONN;
+        enum outcome out = classify_result(k, res);
+        PQclear(res);
+        return out;
     }
     for (size_t i = 0; i < n; i++)
         ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
@@ -411,6 +428,10 @@ process(struct worker *k, struct item *items, size_t n)
         } else {
             items[0].done(items[0].arg, SGW_INTERNAL, 0, 0);
         }
+        break;
+    case FAIL_BUSY:
+        sgw_warn("event=batch_failed writer=%d size=%zu error=\"%s\"", k->index, n, err);
+        finish_all(items, n, SGW_DATABASE);
         break;
     case FAIL_BEFORE_SEND:
     case FAIL_CONN:
