@@ -1,5 +1,5 @@
-/* spamgw: the one binary. Subcommands: serve, migrate, key, help-config. This file only
- * parses the command line and wires the modules together; it holds no domain logic. */
+/* spamgw: the one binary. Subcommands: serve, migrate, key, cluster, export, help-config. This file
+ * only parses the command line and wires the modules together; it holds no domain logic. */
 #include "db/conversation.h"
 #include "db/db.h"
 #include "db/keycache.h"
@@ -12,14 +12,17 @@
 #include "gateway/common/log.h"
 #include "gateway/common/metrics.h"
 #include "gateway/common/timeutil.h"
+#include "gateway/export/export.h"
 #include "gateway/http/server.h"
 #include "gateway/intake/country.h"
 #include "gateway/intake/sms7726.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 2
@@ -180,30 +183,36 @@ done:
 /* --- serve ------------------------------------------------------------------------------- */
 
 static int
-check_schema(const struct sgw_config *cfg)
+check_schema_for(const struct sgw_config *cfg, const char *cmd)
 {
     char err[512];
     int version = 0, rc = 1;
-    struct sgw_db_conn *c = connect_or_say(cfg, "serve");
+    struct sgw_db_conn *c = connect_or_say(cfg, cmd);
     if (c == NULL)
         return 1;
     if (sgw_migrate_current(c, &version, err, sizeof err) != 0) {
-        fprintf(stderr, "spamgw serve: cannot read the schema version: %s\n", err);
+        fprintf(stderr, "spamgw %s: cannot read the schema version: %s\n", cmd, err);
     } else if (version < sgw_migrate_latest()) {
         fprintf(stderr,
-                "spamgw serve: the database schema is at version %d, this spamgw needs %d: "
+                "spamgw %s: the database schema is at version %d, this spamgw needs %d: "
                 "run 'spamgw migrate' with the same --database-url first\n",
-                version, sgw_migrate_latest());
+                cmd, version, sgw_migrate_latest());
     } else if (version > sgw_migrate_latest()) {
         fprintf(stderr,
-                "spamgw serve: the database schema (version %d) is newer than this spamgw "
+                "spamgw %s: the database schema (version %d) is newer than this spamgw "
                 "(%d): upgrade spamgw\n",
-                version, sgw_migrate_latest());
+                cmd, version, sgw_migrate_latest());
     } else {
         rc = 0;
     }
     sgw_db_close(c);
     return rc;
+}
+
+static int
+check_schema(const struct sgw_config *cfg)
+{
+    return check_schema_for(cfg, "serve");
 }
 
 static int
@@ -334,6 +343,94 @@ cmd_cluster(struct sgw_config *cfg, struct sgw_config_parse *p)
     return 0;
 }
 
+/* --- export ------------------------------------------------------------------------------ */
+
+static struct sgw_opt export_opts[] = {
+    {"format", "FORMAT", "csv, ndjson, stix (STIX 2.1 bundle) or blocklist", NULL},
+    {"out", "DIR", "existing directory the files go to", NULL},
+    {"since", "TIME", "only campaigns last seen at or after TIME (RFC 3339)", NULL},
+    {"incremental", NULL,
+     "only campaigns changed since the last successful run of the same --name and --format "
+     "(watermark kept in PostgreSQL)",
+     NULL},
+    {"name", "NAME", "watermark name for --incremental (default: default)", NULL},
+    {"min-reports", "N", "only campaigns with at least N reports", NULL},
+    {"status", "STATUS",
+     "only campaigns with this status (open, confirmed, false_positive, blocked)", NULL},
+    {"city", "CITY", "only campaigns reported from this city (key, name or city)", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int
+cmd_export(struct sgw_config *cfg, struct sgw_config_parse *p)
+{
+    struct sgw_export_options o = {.database_url = cfg->database_url,
+                                   .name = "default",
+                                   .now_us = sgw_now_us(),
+                                   .wait_ms = 60000};
+    struct sgw_export_summary sum;
+    const char *fmt = export_opts[0].value, *since = export_opts[2].value;
+    const char *minr = export_opts[5].value;
+    char err[1024];
+
+    if (p->npositional > 0)
+        return usage_error("export", "takes no arguments besides its options");
+    if (fmt == NULL || sgw_export_format_parse(fmt, &o.format) != 0)
+        return usage_error("export", "--format must be csv, ndjson, stix or blocklist");
+    o.out_dir = export_opts[1].value;
+    if (o.out_dir == NULL || o.out_dir[0] == '\0')
+        return usage_error("export", "--out DIR is required");
+    o.incremental = export_opts[3].value != NULL;
+    if (since != NULL) {
+        if (o.incremental)
+            return usage_error("export", "--since and --incremental exclude each other");
+        if (sgw_rfc3339_parse(since, strlen(since), &o.since_us) != 0)
+            return usage_error("export", "--since must be an RFC 3339 time such as "
+                                         "2026-11-25T18:00:00Z");
+        o.has_since = 1;
+    }
+    if (export_opts[4].value != NULL) {
+        o.name = export_opts[4].value;
+        if (o.name[0] == '\0' || strlen(o.name) > 100)
+            return usage_error("export", "--name must be 1 to 100 characters");
+    }
+    if (minr != NULL) {
+        char *end;
+        long v = strtol(minr, &end, 10);
+        if (minr[0] == '\0' || *end != '\0' || v < 0 || v > 1000000000)
+            return usage_error("export", "--min-reports must be a whole number from 0");
+        o.min_reports = v;
+    }
+    o.status = export_opts[6].value;
+    if (o.status != NULL && strcmp(o.status, "open") != 0 && strcmp(o.status, "confirmed") != 0 &&
+        strcmp(o.status, "false_positive") != 0 && strcmp(o.status, "blocked") != 0)
+        return usage_error("export", "--status must be open, confirmed, false_positive or blocked");
+    o.city = export_opts[7].value;
+    if (o.city != NULL && (o.city[0] == '\0' || strlen(o.city) > 200))
+        return usage_error("export", "--city must be 1 to 200 characters");
+    struct stat st;
+    if (stat(o.out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, sizeof err, "output directory %s: %s", o.out_dir,
+                 errno ? strerror(errno) : "not a directory");
+        if (stat(o.out_dir, &st) == 0)
+            snprintf(err, sizeof err, "output directory %s: not a directory", o.out_dir);
+        return usage_error("export", err);
+    }
+    if (check_schema_for(cfg, "export") != 0)
+        return 1;
+
+    int rc = sgw_export_run(&o, &sum, err, sizeof err);
+    if (rc == SGW_EXPORT_USAGE)
+        return usage_error("export", err);
+    if (rc != SGW_EXPORT_OK) {
+        fprintf(stderr, "spamgw export: %s (no file written, watermark unchanged)\n", err);
+        return 1;
+    }
+    for (int i = 0; i < sum.nfiles; i++)
+        printf("%s rows=%ld\n", sum.path[i], sum.file_rows[i]);
+    return 0;
+}
+
 /* --- help-config ------------------------------------------------------------------------- */
 
 static struct sgw_opt helpcfg_opts[] = {
@@ -368,6 +465,13 @@ static struct command commands[] = {
      "run only the cluster worker (campaigns, sender clusters, city roll-ups); one per fleet "
      "holds the lock, others wait as hot standbys",
      cmd_cluster, NULL},
+    {"export", SGW_CMD_EXPORT,
+     "spamgw export --format csv|ndjson|stix|blocklist --out DIR [--since TIME | --incremental "
+     "[--name "
+     "N]]\n"
+     "       [--min-reports N] [--status S] [--city C]",
+     "write campaigns to a timestamped file in DIR (atomically, with manifest.json)", cmd_export,
+     export_opts},
     {"help-config", 0, "spamgw help-config [--markdown]",
      "print every configuration setting with its flag, environment variable and default",
      cmd_help_config, helpcfg_opts},

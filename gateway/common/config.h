@@ -11,6 +11,7 @@ enum {
     SGW_CMD_MIGRATE = 1 << 1,
     SGW_CMD_KEY = 1 << 2,
     SGW_CMD_CLUSTER = 1 << 3,
+    SGW_CMD_EXPORT = 1 << 4,
 };
 
 struct sgw_config {

@@ -13,9 +13,9 @@ SGW_PACKAGES=(
     curl ca-certificates
 )
 
-# Extra packages tests/run needs (free-port lookup, test helpers).
+# Extra packages tests/run needs (free-port lookup, test helpers, the STIX schema validator).
 # shellcheck disable=SC2034
-SGW_TEST_PACKAGES=(python3 kannel kannel-extras)
+SGW_TEST_PACKAGES=(python3 python3-jsonschema kannel kannel-extras)
 
 # Extra packages only the benchmarks need (tests/bench); tests/run does not install them.
 # shellcheck disable=SC2034
