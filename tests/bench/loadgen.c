@@ -39,9 +39,9 @@
 
 struct conn {
     int fd;
-    int busy;             /* a request is outstanding */
-    int64_t sched_ns;     /* scheduled time of the outstanding request */
-    const char *wbuf;     /* request being written */
+    int busy;         /* a request is outstanding */
+    int64_t sched_ns; /* scheduled time of the outstanding request */
+    const char *wbuf; /* request being written */
     size_t wlen, woff;
     char rbuf[RBUF_SIZE];
     size_t rlen;
@@ -331,7 +331,6 @@ parse_response(struct conn *c, int *status, int *close_after)
     return 1;
 }
 
-
 static double
 pct_us(double p)
 {
@@ -359,13 +358,12 @@ int
 main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"host", required_argument, NULL, 'H'},       {"port", required_argument, NULL, 'p'},
-        {"path", required_argument, NULL, 'P'},       {"auth", required_argument, NULL, 'a'},
-        {"bodies", required_argument, NULL, 'b'},     {"rate", required_argument, NULL, 'r'},
-        {"duration", required_argument, NULL, 'd'},   {"connections", required_argument, NULL, 'c'},
-        {"drain", required_argument, NULL, 'D'},      {"help", no_argument, NULL, 'h'},
-        {"timeline", no_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0},
+        {"host", required_argument, NULL, 'H'},     {"port", required_argument, NULL, 'p'},
+        {"path", required_argument, NULL, 'P'},     {"auth", required_argument, NULL, 'a'},
+        {"bodies", required_argument, NULL, 'b'},   {"rate", required_argument, NULL, 'r'},
+        {"duration", required_argument, NULL, 'd'}, {"connections", required_argument, NULL, 'c'},
+        {"drain", required_argument, NULL, 'D'},    {"help", no_argument, NULL, 'h'},
+        {"timeline", no_argument, NULL, 'T'},       {NULL, 0, NULL, 0},
     };
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -385,8 +383,8 @@ main(int argc, char **argv)
         }
     }
     if (optind != argc || opt.port <= 0 || opt.port > 65535 || opt.bodies == NULL ||
-        !(opt.rate > 0) || !(opt.duration > 0) || opt.connections < 1 ||
-        opt.connections > 10000 || opt.drain < 0) {
+        !(opt.rate > 0) || !(opt.duration > 0) || opt.connections < 1 || opt.connections > 10000 ||
+        opt.drain < 0) {
         usage(stderr);
         return 2;
     }
@@ -422,7 +420,7 @@ main(int argc, char **argv)
     int use_pwait2 = 1;
     struct epoll_event evs[256];
 
-#define SCHED(i) (t0 + (int64_t)((double)(i) * interval_ns))
+#define SCHED(i) (t0 + (int64_t)((double)(i)*interval_ns))
 
     for (;;) {
         int64_t now = now_ns();

@@ -270,11 +270,10 @@ START_TEST(test_bounds_inclusive)
 {
     struct sgw_config cfg;
     struct sgw_config_parse p;
-    ck_assert_int_eq(
-        load(&cfg, &p, SGW_CMD_SERVE, NULL,
-             ARGV("serve", "--writers=1", "--threads=256", "--max-body=67108864", "--rate-limit=0",
-                  "--default-region=", "--log-level=error")),
-        0);
+    ck_assert_int_eq(load(&cfg, &p, SGW_CMD_SERVE, NULL,
+                          ARGV("serve", "--writers=1", "--threads=256", "--max-body=67108864",
+                               "--rate-limit=0", "--default-region=", "--log-level=error")),
+                     0);
     ck_assert_int_eq(cfg.writers, 1);
     ck_assert_int_eq(cfg.threads, 256);
     ck_assert_int_eq(cfg.max_body, 67108864);
