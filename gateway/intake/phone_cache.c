@@ -1,6 +1,7 @@
 /* Per-thread, direct-mapped caches in front of sgw_phone_to_e164 and sgw_phone_geocode. Spam
  * senders and repeat reporters recur, and parsing costs tens of microseconds of ICU regex work per
  * number. No locks: each HTTP thread has its own table, freed when the thread exits. */
+#include "gateway/common/hash.h"
 #include "gateway/common/mem.h"
 #include "gateway/intake/phone.h"
 
@@ -42,18 +43,6 @@ struct geo_slot {
     char place[96];
 };
 
-static uint64_t
-fnv1a(const char *a, const char *b)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *a; a++)
-        h = (h ^ (unsigned char)*a) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (; b && *b; b++)
-        h = (h ^ (unsigned char)*b) * 1099511628211ULL;
-    return h | 1; /* never 0 */
-}
-
 int
 sgw_phone_to_e164_cached(const char *raw, const char *default_region, char *out, size_t outsz)
 {
@@ -77,7 +66,7 @@ sgw_phone_to_e164_cached(const char *raw, const char *default_region, char *out,
         table = sgw_xcalloc(SLOTS, sizeof *table);
         pthread_setspecific(tls_key, table);
     }
-    uint64_t h = fnv1a(key, region);
+    uint64_t h = sgw_hash_pair(key, region);
     struct slot *s = &table[h & (SLOTS - 1)];
     if (s->hash == h && strcmp(s->raw, key) == 0 && strcmp(s->region, region) == 0) {
         if (!s->ok || strlen(s->e164) >= outsz) {
@@ -120,7 +109,7 @@ sgw_phone_geocode_cached(const char *e164, const char *lang, char *out, size_t o
     char prefix[GEO_PREFIX + 1];
     memcpy(prefix, e164, n - 4);
     prefix[n - 4] = '\0';
-    uint64_t h = fnv1a(prefix, lang);
+    uint64_t h = sgw_hash_pair(prefix, lang);
     struct geo_slot *s = &table[h & (GEO_SLOTS - 1)];
     if (!(s->hash == h && strcmp(s->prefix, prefix) == 0 && strcmp(s->lang, lang) == 0)) {
         char place[sizeof s->place];

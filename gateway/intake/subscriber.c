@@ -3,6 +3,7 @@
  * only as long as a slot is not reused, and never writes them anywhere. */
 #include "gateway/intake/subscriber.h"
 
+#include "gateway/common/hash.h"
 #include "gateway/common/mem.h"
 #include "gateway/intake/phone.h"
 
@@ -33,18 +34,6 @@ static void
 make_key(void)
 {
     pthread_key_create(&key, free);
-}
-
-static uint64_t
-fnv1a(const char *a, const char *b)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *a; a++)
-        h = (h ^ (unsigned char)*a) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (; b && *b; b++)
-        h = (h ^ (unsigned char)*b) * 1099511628211ULL;
-    return h | 1; /* never 0 */
 }
 
 /* SMSCs write local subscribers in national format ("13926512345" in China, "2125550101" in
@@ -124,7 +113,7 @@ sgw_subscriber_resolve(const char *from, const char *default_region, const unsig
         table = sgw_xcalloc(SLOTS, sizeof *table);
         pthread_setspecific(key, table);
     }
-    uint64_t h = fnv1a(from, region);
+    uint64_t h = sgw_hash_pair(from, region);
     struct slot *s = &table[h & (SLOTS - 1)];
     if (s->hash == h && strcmp(s->from, from) == 0 && strcmp(s->region, region) == 0 &&
         s->secret == secret && s->secret_len == secret_len) {
