@@ -20,7 +20,6 @@ static const struct stmt_def stmts[] = {
 #undef SGW_STMT
 };
 
-_Static_assert(SGW_STMT_COUNT <= 64, "prepared bitmap holds 64 statements");
 
 static void
 notice_quiet(void *arg, const char *msg)
@@ -88,12 +87,12 @@ exec_prepared(struct sgw_db_conn *c, enum sgw_stmt stmt, const char *const *para
 {
     const struct stmt_def *d = &stmts[stmt];
 
-    if (!(c->prepared & (1ULL << stmt))) {
+    if (!(c->prepared[stmt / 64] & (1ULL << (stmt % 64)))) {
         PGresult *res = PQprepare(c->pg, d->name, d->sql, d->nparams, NULL);
         if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
             return res;
         PQclear(res);
-        c->prepared |= 1ULL << stmt;
+        c->prepared[stmt / 64] |= 1ULL << (stmt % 64);
     }
     return PQexecPrepared(c->pg, d->name, d->nparams, params, lengths, formats, result_format);
 }

@@ -16,7 +16,7 @@ enum sgw_stmt {
 
 struct sgw_db_conn {
     PGconn *pg;
-    uint64_t prepared; /* bit per enum sgw_stmt prepared on this connection */
+    uint64_t prepared[(SGW_STMT_COUNT + 63) / 64]; /* bit per statement prepared here */
 };
 
 /* Connects with spamgw's session settings (UTF-8, synchronous_commit=on, application_name,
