@@ -269,6 +269,13 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
         goto done;
     sgw_metrics_gauge("spamgw_queue_depth", "Reports waiting for commit.", sgw_db_writer_depth,
                       srv.writer);
+    struct sgw_db_readpool_config rpc = {cfg->database_url, (int)cfg->read_connections, 1024,
+                                         cfg->read_timeout * 1000};
+    srv.reads = sgw_db_readpool_new(&rpc);
+    if (sgw_db_readpool_start(srv.reads) != 0)
+        goto done;
+    sgw_metrics_gauge("spamgw_read_queue_depth", "API reads waiting for a read connection.",
+                      sgw_db_readpool_depth, srv.reads);
     /* Expired 7726 reports are also stored lazily at the subscriber's next message; the sweep
      * covers subscribers who never write again. */
     if (cfg->sms_sweep_interval > 0)
@@ -290,7 +297,8 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
     sgw_server_drain(&srv, 10000); /* answers what is in flight while the writer runs */
     sgw_db_ticker_stop(sweeper);   /* waits for a sweep in flight; the writer still runs */
     sweeper = NULL;
-    sgw_db_writer_stop(srv.writer); /* commits anything still queued and answers it */
+    sgw_db_writer_stop(srv.writer);  /* commits anything still queued and answers it */
+    sgw_db_readpool_stop(srv.reads); /* answers the reads still queued */
     sgw_server_drain(&srv, 2000);
     sgw_info("event=stopped unanswered=%ld", atomic_load(&srv.active));
     rc = 0;
@@ -303,6 +311,7 @@ done:
         sgw_db_writer_stop(srv.writer);
         sgw_db_writer_free(srv.writer);
     }
+    sgw_db_readpool_free(srv.reads);
     sgw_db_keycache_free(srv.keys);
     return rc;
 }

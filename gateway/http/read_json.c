@@ -1,6 +1,5 @@
-/* The read path for single objects. Reads share the writers' connections and queue through
- * sgw_server_submit_job for now: they are short primary-key lookups on roll-up tables. When
- * analysts' traffic grows they move to a read pool (or a replica) without touching routes. */
+/* The read path for single objects: jobs on the read pool (db/readpool.h), so analysts'
+ * reads never wait behind report commits; pointing the pool at a replica is a URL away. */
 #include "gateway/http/read_json.h"
 
 #include "gateway/common/mem.h"
@@ -87,5 +86,5 @@ sgw_read_json_route(struct sgw_request *req, enum sgw_stmt stmt, const char *pre
         snprintf(msg, sizeof msg, "the %s id must be a positive whole number", what);
         return sgw_respond_error(req, 400, "invalid_field", "id", msg);
     }
-    return sgw_server_submit_job(req, job);
+    return sgw_server_submit_read(req, job);
 }

@@ -311,7 +311,7 @@ report_done(void *arg, enum sgw_status st, int64_t id, int replay)
 }
 
 static enum sgw_hresult
-suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job, sgw_db_batch_fn batch)
+suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job, sgw_db_batch_fn batch, int read)
 {
     struct sgw_server *srv = req->srv;
     enum sgw_status st;
@@ -323,7 +323,9 @@ suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job, sgw_db_batch_fn ba
     req->suspended = 1;
     req->counted = 1;
     atomic_fetch_add(&srv->outstanding, 1);
-    if (job != NULL)
+    if (job != NULL && read && srv->reads != NULL)
+        st = sgw_db_readpool_submit(srv->reads, job, report_done, req);
+    else if (job != NULL)
         st = sgw_db_writer_submit_job(srv->writer, job, report_done, req);
     else if (batch != NULL)
         st = sgw_db_writer_submit_batch(srv->writer, batch, report_done, req);
@@ -341,19 +343,25 @@ enum sgw_hresult
 sgw_server_submit(struct sgw_request *req, struct sgw_report *report_take)
 {
     req->report = report_take;
-    return suspend_and_queue(req, NULL, NULL);
+    return suspend_and_queue(req, NULL, NULL, 0);
 }
 
 enum sgw_hresult
 sgw_server_submit_job(struct sgw_request *req, sgw_db_job_fn job)
 {
-    return suspend_and_queue(req, job, NULL);
+    return suspend_and_queue(req, job, NULL, 0);
+}
+
+enum sgw_hresult
+sgw_server_submit_read(struct sgw_request *req, sgw_db_job_fn job)
+{
+    return suspend_and_queue(req, job, NULL, 1);
 }
 
 enum sgw_hresult
 sgw_server_submit_batch(struct sgw_request *req, sgw_db_batch_fn batch)
 {
-    return suspend_and_queue(req, NULL, batch);
+    return suspend_and_queue(req, NULL, batch, 0);
 }
 
 /* --- lifecycle --------------------------------------------------------------------------- */
