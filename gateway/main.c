@@ -269,8 +269,9 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
         goto done;
     sgw_metrics_gauge("spamgw_queue_depth", "Reports waiting for commit.", sgw_db_writer_depth,
                       srv.writer);
-    struct sgw_db_readpool_config rpc = {cfg->database_url, (int)cfg->read_connections, 1024,
-                                         cfg->read_timeout * 1000};
+    struct sgw_db_readpool_config rpc = {
+        cfg->read_database_url[0] ? cfg->read_database_url : cfg->database_url,
+        (int)cfg->read_connections, 1024, cfg->read_timeout * 1000};
     srv.reads = sgw_db_readpool_new(&rpc);
     if (sgw_db_readpool_start(srv.reads) != 0)
         goto done;
