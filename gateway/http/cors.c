@@ -78,21 +78,24 @@ valid_origin(const char *s, size_t n)
 int
 sgw_cors_origins_valid(const char *list)
 {
-    const char *p = list, *item;
-    size_t len;
-    int items = 0;
+    const char *p = list;
 
-    if (list == NULL)
+    /* Empty or blanks only: CORS off. */
+    if (list == NULL || strspn(list, " \t") == strlen(list))
         return 1;
-    while ((p = next_item(p, &item, &len)) != NULL) {
-        if (len == 0)
-            return 0; /* "a,,b" or a trailing comma: almost surely a typo */
+    /* Every comma-separated item, empty ones too ("a,,b" or a trailing comma is a typo). */
+    for (;;) {
+        const char *item = p;
+        size_t len = 0, n = strcspn(p, ",");
+        next_item(p, &item, &len);
+        if (n == 0 || len == 0)
+            return 0;
         if (!(len == 1 && item[0] == '*') && !valid_origin(item, len))
             return 0;
-        items++;
+        if (p[n] == '\0')
+            return 1;
+        p += n + 1;
     }
-    /* Blanks only is as good as empty; a lone comma is not. */
-    return items > 0 || strspn(list, " \t") == strlen(list);
 }
 
 enum sgw_cors_match
