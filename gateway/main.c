@@ -13,6 +13,7 @@
 #include "gateway/common/metrics.h"
 #include "gateway/common/timeutil.h"
 #include "gateway/export/export.h"
+#include "gateway/http/cors.h"
 #include "gateway/http/server.h"
 #include "gateway/intake/country.h"
 #include "gateway/intake/sms7726.h"
@@ -242,6 +243,9 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
                                     "separated by commas");
     if (strcmp(cfg->cluster, "auto") != 0 && strcmp(cfg->cluster, "off") != 0)
         return usage_error("serve", "--cluster must be auto or off");
+    if (!sgw_cors_origins_valid(cfg->cors_origins))
+        return usage_error("serve", "--cors-origins must be * or origins like "
+                                    "https://dash.example.net (no path), separated by commas");
     if (check_schema(cfg) != 0)
         return 1;
 

@@ -7,6 +7,7 @@
 #include "gateway/common/mem.h"
 #include "gateway/common/metrics.h"
 #include "gateway/common/timeutil.h"
+#include "gateway/http/cors.h"
 #include "gateway/http/ratelimit.h"
 #include "gateway/http/respond.h"
 #include "gateway/http/router.h"
@@ -158,6 +159,9 @@ on_headers(struct sgw_request *req, const char *url, const char *version, int *r
         count_header(req->conn, MHD_HTTP_HEADER_HOST) != 1)
         return sgw_respond_error(req, 400, "invalid_request", NULL,
                                  "HTTP/1.1 requests need exactly one Host header");
+    enum sgw_hresult hr;
+    if (sgw_cors_preflight(req, url, &hr))
+        return hr;
     /* HEAD is GET without a body (libmicrohttpd drops the body). */
     req->route = sgw_router_match(strcmp(req->method, "HEAD") == 0 ? "GET" : req->method, url,
                                   allow, sizeof allow);
@@ -167,7 +171,7 @@ on_headers(struct sgw_request *req, const char *url, const char *version, int *r
         return sgw_respond_error(req, 404, "not_found", NULL, "no such route");
     }
     if (req->route->roles != SGW_ROLES_PUBLIC) {
-        enum sgw_hresult hr = authenticate(req, rejected);
+        hr = authenticate(req, rejected);
         if (*rejected)
             return hr;
         *rejected = 1;
@@ -280,7 +284,9 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req == NULL)
         return;
     int64_t elapsed = sgw_monotonic_us() - req->started_us;
-    int metric = req->route ? req->route->metric : sgw_router_unmatched_metric();
+    int metric = req->route       ? req->route->metric
+                 : req->preflight ? sgw_cors_metric()
+                                  : sgw_router_unmatched_metric();
     sgw_metrics_request(metric, req->answered ? req->status : 499, elapsed);
     sgw_debug("event=request req=%s method=%s route=\"%s\" status=%u us=%lld term=%d", req->id,
               req->method, req->route ? req->route->pattern : "-", req->status, (long long)elapsed,
@@ -466,6 +472,7 @@ sgw_server_start(struct sgw_server *srv)
     if (ur)
         fclose(ur);
     sgw_router_init();
+    sgw_cors_init();
     if (cfg->rate_limit > 0)
         srv->ratelimit = sgw_ratelimit_new(cfg->rate_limit);
 

@@ -46,6 +46,7 @@ struct sgw_request {
     int64_t started_us; /* monotonic */
     unsigned status;    /* answered status, for metrics and logs */
     int answered;
+    int preflight; /* a CORS preflight (OPTIONS), answered without a route */
 
     char *body; /* accumulated request body (owned) */
     size_t body_len, body_cap;

@@ -60,6 +60,10 @@ static const struct match_case match_cases[] = {
     {"GET", "/healthz?verbose=1", 0, ""},
     {"GET", "/HEALTHZ", 0, ""},
     {"GET", "/metrics/x", 0, ""},
+    {"PUT", "/v1/keys", 0, "POST, GET"},
+    {"GET", "/v1/keys/7", 0, "DELETE"},
+    {"DELETE", "/v1/keys/", 0, ""},
+    {"DELETE", "/v1/keys/7/x", 0, ""},
 };
 
 START_TEST(test_match_table)
@@ -95,6 +99,9 @@ static const struct route_props route_props[] = {
     {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE},
     {"GET", "/v1/reports/1", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_NONE},
     {"GET", "/v1/campaigns/1", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_NONE},
+    {"POST", "/v1/keys", SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_JSON},
+    {"GET", "/v1/keys", SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_NONE},
+    {"DELETE", "/v1/keys/7", SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_NONE},
 };
 
 /* Who may call what: reports only with a reporter or relay key; probes and metrics public. */
