@@ -68,6 +68,8 @@ struct params {
 static const struct params params[] = {
     {"api_report_json", {"$report", NULL}},
     {"api_campaign_json", {"$campaign", NULL}},
+    {"api_key_json", {"1", NULL}},
+    {"api_keys_json", {NULL}},
 };
 
 static const char *
