@@ -14,6 +14,7 @@ enum sgw_hresult sgw_route_openapi(struct sgw_request *req);
 enum sgw_hresult sgw_route_reports_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_campaigns_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_kannel(struct sgw_request *req);
+enum sgw_hresult sgw_route_reports_batch(struct sgw_request *req);
 
 #define WRITERS (SGW_ROLE_BIT(SGW_ROLE_REPORTER) | SGW_ROLE_BIT(SGW_ROLE_RELAY))
 #define ANALYSTS SGW_ROLE_BIT(SGW_ROLE_ANALYST)
@@ -30,6 +31,9 @@ static struct sgw_route routes[] = {
     {"GET", "/healthz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_healthz, 0, 0},
     {"GET", "/readyz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_readyz, 0, 0},
     {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_metrics, 0, 0},
+    /* Literal ':' (AIP-136 custom method): neither "/v1/reports" nor "/v1/reports/{id}" can
+     * match it, since both need the path to end or continue with '/' there. */
+    {"POST", "/v1/reports:batch", RELAY, SGW_BODY_NDJSON, sgw_route_reports_batch, 0, 0},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -60,6 +60,15 @@ static const struct match_case match_cases[] = {
     {"GET", "/healthz?verbose=1", 0, ""},
     {"GET", "/HEALTHZ", 0, ""},
     {"GET", "/metrics/x", 0, ""},
+    /* The batch route's literal ':' is not a path segment: no overlap with /v1/reports{,/{id}}. */
+    {"POST", "/v1/reports:batch", 1, NULL},
+    {"GET", "/v1/reports:batch", 0, "POST"},
+    {"PUT", "/v1/reports:batch", 0, "POST"},
+    {"POST", "/v1/reports:batch/", 0, ""},
+    {"POST", "/v1/reports:batchx", 0, ""},
+    {"POST", "/v1/reports:", 0, ""},
+    {"POST", "/v1/reports:BATCH", 0, ""},
+    {"POST", "/v1/reports/:batch", 0, "GET"}, /* an {id} segment, GET only */
 };
 
 START_TEST(test_match_table)
@@ -95,6 +104,7 @@ static const struct route_props route_props[] = {
     {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE},
     {"GET", "/v1/reports/1", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_NONE},
     {"GET", "/v1/campaigns/1", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_NONE},
+    {"POST", "/v1/reports:batch", SGW_ROLE_BIT(SGW_ROLE_RELAY), SGW_BODY_NDJSON},
 };
 
 /* Who may call what: reports only with a reporter or relay key; probes and metrics public. */
