@@ -18,8 +18,10 @@ failure(struct sgw_db_conn *c, PGresult *res, char *err, size_t errsz)
     sgw_db_error(c, res, err, errsz);
     if (!sgw_db_alive(c))
         return SGW_DATABASE;
-    /* 57xxx cancelled / shutting down, 53xxx out of resources: the database, not the rows. */
-    if (state != NULL && (strncmp(state, "57", 2) == 0 || strncmp(state, "53", 2) == 0))
+    /* 57xxx cancelled / shutting down, 53xxx out of resources, 40xxx deadlock or serialization
+     * failure: the database, not the rows, so the client may retry the batch (503). */
+    if (state != NULL && (strncmp(state, "57", 2) == 0 || strncmp(state, "53", 2) == 0 ||
+                          strncmp(state, "40", 2) == 0))
         return SGW_DATABASE;
     return SGW_INTERNAL;
 }

@@ -6,6 +6,7 @@
  * batch; the batch Idempotency-Key; metrics. Needs SPAMGW_BIN, SPAMGW_TEST_DATABASE_URL and
  * SPAMGW_TEST_PG_STOP / SPAMGW_TEST_PG_START; fails without them. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -674,6 +675,76 @@ START_TEST(test_idempotency_key_replay)
 }
 END_TEST
 
+/* Two identical keyed batches at once: both answered 200 with the same ids, rows stored once
+ * (the second waits on the unique index, then finds the first one's rows). A single report
+ * with the same Idempotency-Key is a different request. */
+struct racer {
+    const char *body, *idem;
+    int status;
+    json_t *answer;
+};
+
+static void *
+race_main(void *arg)
+{
+    struct racer *x = arg;
+    struct sgwt_response r;
+    int rc = post_batch(key_relay, NDJSON, x->body, strlen(x->body), x->idem, &r);
+    x->status = rc == SGWT_HTTP_OK ? r.status : rc;
+    x->answer = rc == SGWT_HTTP_OK ? sgwt_response_json(&r) : NULL;
+    sgwt_response_fini(&r);
+    return NULL;
+}
+
+START_TEST(test_idempotency_key_concurrent)
+{
+    char tag[64], idem[64];
+    snprintf(tag, sizeof tag, "race-%d", (int)getpid());
+    snprintf(idem, sizeof idem, "race-%d", (int)getpid());
+    char *body = NULL;
+    size_t blen = 0;
+    FILE *f = open_memstream(&body, &blen);
+    for (int i = 0; i < 300; i++)
+        fprintf(f, "{\"content\":\"%s %d\"}\n", tag, i);
+    fclose(f);
+
+    for (int round = 0; round < 3; round++) {
+        char key[80];
+        snprintf(key, sizeof key, "%s-%d", idem, round);
+        struct racer x[2] = {{body, key, 0, NULL}, {body, key, 0, NULL}};
+        pthread_t th[2];
+        for (int i = 0; i < 2; i++)
+            ck_assert_int_eq(pthread_create(&th[i], NULL, race_main, &x[i]), 0);
+        for (int i = 0; i < 2; i++)
+            pthread_join(th[i], NULL);
+        ck_assert_msg(x[0].status == 200 && x[1].status == 200, "round %d: %d and %d", round,
+                      x[0].status, x[1].status);
+        int replays = json_is_true(json_object_get(x[0].answer, "idempotent_replay")) +
+                      json_is_true(json_object_get(x[1].answer, "idempotent_replay"));
+        ck_assert_msg(replays == 1, "round %d: %d answers flagged as replay, want 1", round,
+                      replays);
+        json_object_del(x[0].answer, "idempotent_replay");
+        json_object_del(x[1].answer, "idempotent_replay");
+        ck_assert_msg(json_equal(x[0].answer, x[1].answer), "round %d: different ids", round);
+        json_decref(x[0].answer);
+        json_decref(x[1].answer);
+        char like[80];
+        snprintf(like, sizeof like, "%s %%", tag);
+        ck_assert_int_eq(count_like(like), 300 * (round + 1));
+    }
+    free(body);
+
+    /* The single-report key space is separate. */
+    char one[128], key[80];
+    snprintf(one, sizeof one, "{\"content\":\"%s single\"}", tag);
+    snprintf(key, sizeof key, "%s-0", idem);
+    struct sgwt_response r;
+    int rc = sgwt_http_post_json(g_srv.port, "/v1/reports", key_relay, one, key, &r);
+    SGWT_ASSERT_HTTP(rc, &r, 202, &g_srv);
+    sgwt_response_fini(&r);
+}
+END_TEST
+
 /* ---- metrics ---- */
 
 static long long
@@ -800,6 +871,7 @@ batch_suite(void)
     tcase_add_test(tc, test_database_failure_stores_nothing);
     tcase_add_test(tc, test_thousand_lines);
     tcase_add_test(tc, test_idempotency_key_replay);
+    tcase_add_test(tc, test_idempotency_key_concurrent);
     tcase_add_test(tc, test_metrics_count_lines);
     suite_add_tcase(s, tc);
 
