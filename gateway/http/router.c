@@ -17,6 +17,7 @@ enum sgw_hresult sgw_route_kannel(struct sgw_request *req);
 enum sgw_hresult sgw_route_keys_post(struct sgw_request *req);
 enum sgw_hresult sgw_route_keys_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_keys_delete(struct sgw_request *req);
+enum sgw_hresult sgw_route_reports_batch(struct sgw_request *req);
 
 #define WRITERS (SGW_ROLE_BIT(SGW_ROLE_REPORTER) | SGW_ROLE_BIT(SGW_ROLE_RELAY))
 #define ANALYSTS SGW_ROLE_BIT(SGW_ROLE_ANALYST)
@@ -37,6 +38,9 @@ static struct sgw_route routes[] = {
     {"POST", "/v1/keys", ADMINS, SGW_BODY_JSON, sgw_route_keys_post, 0, 0},
     {"GET", "/v1/keys", ADMINS, SGW_BODY_NONE, sgw_route_keys_get, 0, 0},
     {"DELETE", "/v1/keys/{id}", ADMINS, SGW_BODY_NONE, sgw_route_keys_delete, 0, 0},
+    /* Literal ':' (AIP-136 custom method): neither "/v1/reports" nor "/v1/reports/{id}" can
+     * match it, since both need the path to end or continue with '/' there. */
+    {"POST", "/v1/reports:batch", RELAY, SGW_BODY_NDJSON, sgw_route_reports_batch, 0, 0},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -94,16 +94,18 @@ authenticate(struct sgw_request *req, int *rejected)
     return SGW_H_OK;
 }
 
+/* ct is the media type mtype, with no charset parameter or a UTF-8 one. */
 static int
-is_json_content_type(const char *ct)
+is_content_type(const char *ct, const char *mtype)
 {
+    size_t n = strlen(mtype);
     if (ct == NULL)
         return 0;
     while (*ct == ' ')
         ct++;
-    if (strncasecmp(ct, "application/json", 16) != 0)
+    if (strncasecmp(ct, mtype, n) != 0)
         return 0;
-    ct += 16;
+    ct += n;
     while (*ct == ' ')
         ct++;
     if (*ct == '\0')
@@ -118,6 +120,31 @@ is_json_content_type(const char *ct)
     if (*cs == '"')
         cs++;
     return strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0;
+}
+
+static int
+is_json_content_type(const char *ct)
+{
+    return is_content_type(ct, "application/json");
+}
+
+/* NDJSON and JSON Lines are the same framing under their common names. application/json-seq
+ * (RFC 7464) is not: its records start with RS, so it is refused rather than half-parsed. */
+static int
+is_ndjson_content_type(const char *ct)
+{
+    return is_content_type(ct, "application/x-ndjson") ||
+           is_content_type(ct, "application/ndjson") || is_content_type(ct, "application/jsonl") ||
+           is_content_type(ct, "application/x-jsonl");
+}
+
+/* Batches have their own, larger body limit. */
+static size_t
+body_limit(const struct sgw_request *req)
+{
+    if (req->route != NULL && req->route->body == SGW_BODY_NDJSON)
+        return (size_t)req->srv->cfg->batch_max_body;
+    return (size_t)req->srv->cfg->max_body;
 }
 
 static enum MHD_Result
@@ -176,18 +203,21 @@ on_headers(struct sgw_request *req, const char *url, const char *version, int *r
             return hr;
         *rejected = 1;
     }
-    if (req->route->body == SGW_BODY_JSON) {
+    if (req->route->body == SGW_BODY_JSON || req->route->body == SGW_BODY_NDJSON) {
         const char *ct =
             MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (!is_json_content_type(ct))
+        if (req->route->body == SGW_BODY_JSON && !is_json_content_type(ct))
             return sgw_respond_error(req, 415, "unsupported_media_type", NULL,
                                      "Content-Type must be application/json (UTF-8)");
+        if (req->route->body == SGW_BODY_NDJSON && !is_ndjson_content_type(ct))
+            return sgw_respond_error(req, 415, "unsupported_media_type", NULL,
+                                     "Content-Type must be application/x-ndjson or "
+                                     "application/jsonl (UTF-8)");
         const char *cl =
             MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)req->srv->cfg->max_body) {
+        if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)body_limit(req)) {
             char msg[96];
-            snprintf(msg, sizeof msg, "request body is larger than %ld bytes",
-                     req->srv->cfg->max_body);
+            snprintf(msg, sizeof msg, "request body is larger than %zu bytes", body_limit(req));
             return sgw_respond_error(req, 413, "payload_too_large", NULL, msg);
         }
     }
@@ -198,7 +228,7 @@ on_headers(struct sgw_request *req, const char *url, const char *version, int *r
 static void
 take_body(struct sgw_request *req, const char *data, size_t n)
 {
-    size_t max = (size_t)req->srv->cfg->max_body;
+    size_t max = body_limit(req);
     req->body_seen += n;
     if (req->body_too_large || req->route == NULL || req->route->body == SGW_BODY_NONE)
         return;
@@ -257,7 +287,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
         return MHD_YES; /* answered early: let MHD drain or drop what is left */
     if (*upload_data_size > 0) {
         /* A chunked body far past the limit is an attack or a broken client: stop reading. */
-        if (req->body_seen > 16 * (size_t)srv->cfg->max_body)
+        if (req->body_seen > 16 * body_limit(req))
             return MHD_NO;
         take_body(req, upload_data, *upload_data_size);
         *upload_data_size = 0;
@@ -265,7 +295,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
     }
     if (req->body_too_large) {
         char msg[96];
-        snprintf(msg, sizeof msg, "request body is larger than %ld bytes", srv->cfg->max_body);
+        snprintf(msg, sizeof msg, "request body is larger than %zu bytes", body_limit(req));
         return to_mhd(sgw_respond_error(req, 413, "payload_too_large", NULL, msg));
     }
     if (req->suspended && !atomic_load(&req->done))

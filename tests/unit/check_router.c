@@ -64,6 +64,15 @@ static const struct match_case match_cases[] = {
     {"GET", "/v1/keys/7", 0, "DELETE"},
     {"DELETE", "/v1/keys/", 0, ""},
     {"DELETE", "/v1/keys/7/x", 0, ""},
+    /* The batch route's literal ':' is not a path segment: no overlap with /v1/reports{,/{id}}. */
+    {"POST", "/v1/reports:batch", 1, NULL},
+    {"GET", "/v1/reports:batch", 0, "POST"},
+    {"PUT", "/v1/reports:batch", 0, "POST"},
+    {"POST", "/v1/reports:batch/", 0, ""},
+    {"POST", "/v1/reports:batchx", 0, ""},
+    {"POST", "/v1/reports:", 0, ""},
+    {"POST", "/v1/reports:BATCH", 0, ""},
+    {"POST", "/v1/reports/:batch", 0, "GET"}, /* an {id} segment, GET only */
 };
 
 START_TEST(test_match_table)
@@ -102,6 +111,7 @@ static const struct route_props route_props[] = {
     {"POST", "/v1/keys", SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_JSON},
     {"GET", "/v1/keys", SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_NONE},
     {"DELETE", "/v1/keys/7", SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_NONE},
+    {"POST", "/v1/reports:batch", SGW_ROLE_BIT(SGW_ROLE_RELAY), SGW_BODY_NDJSON},
 };
 
 /* Who may call what: reports only with a reporter or relay key; probes and metrics public. */
