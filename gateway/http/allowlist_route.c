@@ -6,6 +6,7 @@
 #include "gateway/common/mem.h"
 #include "gateway/http/allowlist_body.h"
 #include "gateway/http/respond.h"
+#include "gateway/intake/charset.h"
 #include "gateway/intake/country.h"
 
 #include <stdio.h>
@@ -128,6 +129,11 @@ sgw_route_allowlist_delete(struct sgw_request *req)
             strlen(raw) > SGW_ALLOWLIST_ENTRY_MAX)
             return sgw_respond_error(req, 400, "invalid_field", "entry",
                                      "give the entry to remove: DELETE /v1/allowlist/{entry}");
+        /* PostgreSQL would refuse it as a parameter: no entry can be spelled so. */
+        if (!sgw_utf8_valid(raw, strlen(raw))) {
+            snprintf(msg, sizeof msg, "the entry is not valid UTF-8: nothing to remove");
+            return sgw_respond_error(req, 404, "not_found", "entry", msg);
+        }
         snprintf(c->raw, sizeof c->raw, "%s", raw);
         const char *q = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "country");
         char cc[3];

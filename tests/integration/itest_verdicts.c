@@ -8,7 +8,8 @@
  * again is audited but stamps nothing; expected_status that differs is 409 status_conflict and
  * changes nothing; bad bodies, ids, keys and content types get their 400/401/403/404/415. The
  * trail lists newest first. After a report bridges two campaigns, the merged id applies to its
- * survivor ("merged_from") and its trail is the survivor's.
+ * survivor ("merged_from") and its trail is the survivor's. Eight analysts racing with the same
+ * expected_status: exactly one wins, seven get 409, one audit row.
  *
  * allowlist: CRUD with both allowed roles, normalisation ("(212) 555-0100" with country US is
  * +12125550100; domains lower-case, an IDN in both spellings is one entry), 409
@@ -18,6 +19,7 @@
  * blocked campaign while listing the rest. */
 #include <check.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +324,26 @@ ndjson_ids(const char *path, long long *ids, int max, long long want_id, char *s
 
 /* ---- verdicts ---- */
 
+#define RACERS 8
+
+struct racer {
+    const char *path;
+    int status;
+};
+
+static void *
+race_one(void *arg)
+{
+    struct racer *r = arg;
+    struct sgwt_response resp;
+    r->status = -1;
+    if (call("PATCH", r->path, g.analyst, "{\"status\":\"blocked\",\"expected_status\":\"open\"}",
+             NULL, &resp) == SGWT_HTTP_OK)
+        r->status = resp.status;
+    sgwt_response_fini(&resp);
+    return NULL;
+}
+
 START_TEST(test_verdicts)
 {
     char path[128], body[256], id_s[24];
@@ -501,6 +523,25 @@ START_TEST(test_verdicts)
     ck_assert_int_eq(jint(json_array_get(vs, 0), "merged_from"), merged);
     json_decref(j);
 
+    /* Racing analysts who all saw "open": the row lock lets exactly one of them win. */
+    snprintf(path, sizeof path, "/v1/campaigns/%lld", survivor);
+    json_decref(expect("PATCH", path, g.analyst, "{\"status\":\"open\"}", 200));
+    long long before = scalar("SELECT count(*) FROM campaign_verdicts", NULL);
+    struct racer racers[RACERS];
+    pthread_t th[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        racers[i].path = path;
+        pthread_create(&th[i], NULL, race_one, &racers[i]);
+    }
+    int won = 0, lost = 0;
+    for (int i = 0; i < RACERS; i++) {
+        pthread_join(th[i], NULL);
+        won += racers[i].status == 200;
+        lost += racers[i].status == 409;
+    }
+    ck_assert_msg(won == 1 && lost == RACERS - 1, "%d won, %d lost", won, lost);
+    ck_assert_int_eq(scalar("SELECT count(*) FROM campaign_verdicts", NULL), before + 1);
+
     rm_rf(dir);
     teardown_ok();
 }
@@ -605,6 +646,9 @@ START_TEST(test_allowlist)
     j = expect("DELETE", "/v1/allowlist/%2B13105550001", g.analyst, NULL, 200);
     ck_assert_str_eq(jstr(j, "note"), "by hand");
     json_decref(j);
+    expect_error("DELETE", "/v1/allowlist/%FF%FE.com", g.analyst, NULL, NULL, 404, "not_found",
+                 "entry");
+    expect_error("DELETE", "/v1/allowlist/%00", g.analyst, NULL, NULL, 404, "not_found", "entry");
     expect_error("DELETE", "/v1/allowlist/MyBank?country=QQ", g.analyst, NULL, NULL, 400,
                  "invalid_field", "country");
     expect_error("DELETE", "/v1/allowlist/MyBank", g.reporter, NULL, NULL, 403, "forbidden", NULL);
