@@ -290,7 +290,8 @@ START_TEST(test_preflight_allowed)
         const char *path, *methods;
     } cases[] = {
         {"/v1/reports", "POST"},   {"/v1/keys", NULL}, /* from the router */
-        {"/v1/keys/42", "DELETE"}, {"/v1/campaigns/7", "GET"}, {"/healthz", "GET"},
+        {"/v1/keys/42", "DELETE"}, {"/v1/campaigns/7", "GET, PATCH"},
+        {"/healthz", "GET"},
     };
     for (size_t i = 0; i < NELEM(cases); i++) {
         struct sgwt_response r;

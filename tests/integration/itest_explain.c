@@ -69,6 +69,7 @@ static const struct params params[] = {
     {"api_report_json", {"$report", NULL}},
     {"api_campaign_json", {"$campaign", NULL}},
     {"api_key_json", {"1", NULL}},
+    {"api_campaign_verdicts_json", {"$campaign", NULL}},
     {"api_keys_json", {NULL}},
 };
 

@@ -8,7 +8,7 @@ SGW_PACKAGES=(
     build-essential cmake pkg-config
     libmicrohttpd-dev libjansson-dev libpq-dev
     check libsubunit-dev
-    libphonenumber-dev libutf8proc-dev libicu-dev libpsl-dev libssl-dev
+    libphonenumber-dev libutf8proc-dev libicu-dev libpsl-dev libidn2-dev libssl-dev
     postgresql-15 postgresql-contrib
     curl ca-certificates
 )
