@@ -17,6 +17,8 @@ CREATE TABLE campaign_hours (
     reports     bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (campaign_id, hour)
 );
+-- The campaigns active in the last 48 hours (sort=growth) without reading every campaign.
+CREATE INDEX campaign_hours_hour ON campaign_hours (hour);
 
 -- Per (campaign, kind, key): kind 1 a normalised sender, 2 an indicator tag ("url:...",
 -- "domain:...", "phone:+1...", "email:...", "handle:..."), 3 a country (ISO alpha-2), 4 a
@@ -56,7 +58,9 @@ CREATE INDEX campaign_cities_city_page ON campaign_cities (city_key, reports, ca
 CREATE INDEX report_assignments_campaign_report ON report_assignments (campaign_id, report_id);
 DROP INDEX report_assignments_campaign;
 
--- Existing campaigns get what 005's roll-ups would have held (empty on a fresh database).
+-- Existing campaigns get what 005's roll-ups would have held (empty on a fresh database). Rows
+-- whose indicators column is NULL get no tag facets here (the worker derives those from the
+-- content); every other value is what the worker would have written.
 INSERT INTO campaign_hours (campaign_id, hour, reports)
     SELECT coalesce(c.merged_into, c.id), date_trunc('hour', r.ingested_at AT TIME ZONE 'UTC')
            AT TIME ZONE 'UTC', count(*)
@@ -67,10 +71,11 @@ INSERT INTO campaign_facets (campaign_id, kind, key, reports, first_seen, last_s
         SELECT coalesce(c.merged_into, c.id) AS k, f.kind, f.key, r.ingested_at AS at
         FROM report_assignments a JOIN reports r ON r.id = a.report_id
         JOIN campaigns c ON c.id = a.campaign_id
+        LEFT JOIN cities ci ON ci.key = a.city_key
         CROSS JOIN LATERAL (
             SELECT 1::smallint, r.sender WHERE r.sender <> ''
             UNION ALL SELECT DISTINCT 2::smallint, t FROM unnest(r.indicators) t
-            UNION ALL SELECT 3::smallint, r.country WHERE r.country IS NOT NULL
+            UNION ALL SELECT 3::smallint, coalesce(r.country, nullif(ci.country, 'ZZ'))
             UNION ALL SELECT 4::smallint, r.channel) f(kind, key)
         WHERE f.key IS NOT NULL) x
     GROUP BY 1, 2, 3;
