@@ -102,7 +102,7 @@ next_cursor(const struct sgw_page *p, PGresult *res, int last, char *out, size_t
 static void
 build(struct sgw_page *p, PGresult *res)
 {
-    int rows = PQntuples(res), shown = 0, more = 0;
+    int rows = PQntuples(res), shown = 0, more = 0, last = -1;
     struct buf b = {0};
     char cur[SGW_CURSOR_MAX];
 
@@ -132,11 +132,12 @@ build(struct sgw_page *p, PGresult *res)
             put(&b, ",");
         put(&b, col(res, i, 2));
         shown++;
+        last = i;
     }
     put(&b, "]");
     if (p->cursor_kind != NULL) {
         put(&b, ",\"next_cursor\":");
-        if (more && next_cursor(p, res, shown - 1, cur, sizeof cur) == 0) {
+        if (more && next_cursor(p, res, last, cur, sizeof cur) == 0) {
             put(&b, "\"");
             put(&b, cur);
             put(&b, "\"");

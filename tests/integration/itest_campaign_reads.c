@@ -401,7 +401,7 @@ START_TEST(test_list_default_and_sorts)
     /* Walking any sort two at a time gives the whole list in the same order. */
     for (size_t s = 0; s < 4; s++) {
         for (int asc = 0; asc < 2; asc++) {
-            char path[700], cursor[600] = "";
+            char path[1024], cursor[600] = "";
             snprintf(path, sizeof path, "/v1/campaigns?sort=%s&order=%s", sorts[s],
                      asc ? "asc" : "desc");
             json_t *all = get_json(path, 200);
@@ -554,7 +554,7 @@ START_TEST(test_list_errors)
     /* A real cursor, used with another sort, other filters, or tampered with. */
     json_t *doc = get_json("/v1/campaigns?limit=2", 200);
     const char *cur = str(doc, "next_cursor");
-    char path[600];
+    char path[1024];
     snprintf(path, sizeof path, "/v1/campaigns?limit=2&cursor=%s", cur);
     json_t *next = get_json(path, 200);
     ck_assert_int_eq(json_array_size(items(next, "campaigns")), 2);
@@ -592,7 +592,7 @@ END_TEST
 
 START_TEST(test_parts)
 {
-    char path[200];
+    char path[1024];
 
     snprintf(path, sizeof path, "/v1/campaigns/%lld/senders", g_a);
     json_t *doc = get_json(path, 200);
@@ -824,7 +824,7 @@ START_TEST(test_walk_while_ingesting)
     long long *seen = calloc(1000, sizeof *seen);
     size_t nseen = 0;
     int pages = 0, pages_with_new = 0;
-    char cursor[600] = "", path[700];
+    char cursor[600] = "", path[1024];
     pthread_t th;
     atomic_store(&g_stop, 0);
     for (;;) {
