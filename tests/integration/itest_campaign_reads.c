@@ -715,7 +715,7 @@ START_TEST(test_parts)
     ck_assert(strstr(str(json_array_get(list, 0), "start"), ":00:00") != NULL);
     json_decref(doc);
     char t[40];
-    sgwt_rfc3339_offset(-3600, t, sizeof t);
+    sgwt_rfc3339_offset(-7200, t, sizeof t); /* after the 30-hour-old bucket, before now's */
     snprintf(path, sizeof path, "/v1/campaigns/%lld/timeline?bucket=day&since=%s", g_d, t);
     doc = get_json(path, 200);
     list = items(doc, "points");
@@ -844,10 +844,15 @@ START_TEST(test_walk_while_ingesting)
         }
         /* Reports start arriving after the first page (taken with every campaign assigned, so
          * its as-of bound is max_id), and keep arriving between the pages. */
-        if (pages == 0)
+        if (pages == 0) {
             pthread_create(&th, NULL, ingest, NULL);
-        else if (scalar_id_above(max_id) > 0)
+            /* Go on only once new campaigns exist: the rest of the walk must meet them. */
+            long long t0 = sgwt_now_ms();
+            while (scalar_id_above(max_id) == 0 && sgwt_now_ms() - t0 < 20000)
+                sgwt_sleep_ms(20);
+        } else if (scalar_id_above(max_id) > 0) {
             pages_with_new++;
+        }
         pages++;
         json_t *nc = json_object_get(doc, "next_cursor");
         if (json_is_null(nc)) {
