@@ -652,6 +652,17 @@ agg_arrays(struct chunk *k, struct sgw_map *m, int with_city, int with_place)
     }
 }
 
+/* The report's country, else its city's (reports often name only a city). */
+static const char *
+row_country(const struct row *r)
+{
+    if (r->country != NULL)
+        return r->country;
+    if (r->has_city && strcmp(r->city.country, "ZZ") != 0)
+        return r->city.country;
+    return NULL;
+}
+
 static enum sgw_status
 write_rollups(struct sgw_db_conn *db, struct chunk *k, char *err, size_t errsz)
 {
@@ -670,11 +681,8 @@ write_rollups(struct sgw_db_conn *db, struct chunk *k, char *err, size_t errsz)
     struct sgw_facts *facts = sgw_facts_new();
     for (size_t i = 0; i < k->n; i++) {
         const struct row *r = &k->rows[i];
-        const char *country = r->country                                          ? r->country
-                              : r->has_city && strcmp(r->city.country, "ZZ") != 0 ? r->city.country
-                                                                                  : NULL;
-        struct sgw_facts_report fr = {r->id,   r->campaign, r->at,   r->channel,
-                                      country, r->sender,   r->tags, r->ntags};
+        struct sgw_facts_report fr = {r->id,          r->campaign, r->at,   r->channel,
+                                      row_country(r), r->sender,   r->tags, r->ntags};
         sgw_facts_add(facts, &fr);
     }
     st = sgw_facts_write(db, facts, err, errsz);
