@@ -9,6 +9,7 @@
 
 #include "db/pgarray.h"
 #include "gateway/cluster/city.h"
+#include "gateway/cluster/facts.h"
 #include "gateway/cluster/maps.h"
 #include "gateway/common/log.h"
 #include "gateway/common/mem.h"
@@ -120,6 +121,7 @@ struct row {
     const char *kind;
     int kind_known;
     const char *reporter;
+    const char *channel, *country; /* into the result; country NULL when none */
     struct sgw_city city;
     int has_city;
     int64_t campaign, cluster;
@@ -288,6 +290,8 @@ read_rows(struct sgw_db_conn *db, struct chunk *k, int64_t from, int64_t upto, i
         if (r->sender && r->sender[0] == '\0')
             r->sender = NULL;
         r->reporter = val(k->res, ii, 7);
+        r->channel = PQgetvalue(k->res, ii, 11);
+        r->country = val(k->res, ii, 9);
         r->has_city = sgw_city_canonical(val(k->res, ii, 8), val(k->res, ii, 10),
                                          val(k->res, ii, 9), &r->city) == 0;
     }
@@ -648,6 +652,17 @@ agg_arrays(struct chunk *k, struct sgw_map *m, int with_city, int with_place)
     }
 }
 
+/* The report's country, else its city's (reports often name only a city). */
+static const char *
+row_country(const struct row *r)
+{
+    if (r->country != NULL)
+        return r->country;
+    if (r->has_city && strcmp(r->city.country, "ZZ") != 0)
+        return r->city.country;
+    return NULL;
+}
+
 static enum sgw_status
 write_rollups(struct sgw_db_conn *db, struct chunk *k, char *err, size_t errsz)
 {
@@ -661,6 +676,19 @@ write_rollups(struct sgw_db_conn *db, struct chunk *k, char *err, size_t errsz)
                                          SGW_OID_TIMESTAMPTZ, SGW_OID_TIMESTAMPTZ, SGW_OID_INT8,
                                          SGW_OID_INT8,        SGW_OID_INT8};
     enum sgw_status st;
+
+    /* The read API's roll-ups (facts.h), keyed like the others by the campaign as decided. */
+    struct sgw_facts *facts = sgw_facts_new();
+    for (size_t i = 0; i < k->n; i++) {
+        const struct row *r = &k->rows[i];
+        struct sgw_facts_report fr = {r->id,          r->campaign, r->at,   r->channel,
+                                      row_country(r), r->sender,   r->tags, r->ntags};
+        sgw_facts_add(facts, &fr);
+    }
+    st = sgw_facts_write(db, facts, err, errsz);
+    sgw_facts_free(facts);
+    if (st != SGW_OK)
+        return st;
 
     agg_arrays(k, k->camp, 0, 0);
     if ((st = run(db, k, SGW_STMT_cluster_campaigns_upsert, 6, camp_oids, "campaigns", err,

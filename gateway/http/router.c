@@ -23,6 +23,12 @@ enum sgw_hresult sgw_route_campaign_verdicts_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_allowlist_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_allowlist_post(struct sgw_request *req);
 enum sgw_hresult sgw_route_allowlist_delete(struct sgw_request *req);
+enum sgw_hresult sgw_route_campaigns_list(struct sgw_request *req);
+enum sgw_hresult sgw_route_campaign_senders(struct sgw_request *req);
+enum sgw_hresult sgw_route_campaign_cities(struct sgw_request *req);
+enum sgw_hresult sgw_route_campaign_indicators(struct sgw_request *req);
+enum sgw_hresult sgw_route_campaign_reports(struct sgw_request *req);
+enum sgw_hresult sgw_route_campaign_timeline(struct sgw_request *req);
 
 #define WRITERS (SGW_ROLE_BIT(SGW_ROLE_REPORTER) | SGW_ROLE_BIT(SGW_ROLE_RELAY))
 #define ANALYSTS SGW_ROLE_BIT(SGW_ROLE_ANALYST)
@@ -53,6 +59,16 @@ static struct sgw_route routes[] = {
     {"GET", "/v1/allowlist", ALLOWLIST, SGW_BODY_NONE, sgw_route_allowlist_get, 0, 0},
     {"POST", "/v1/allowlist", ALLOWLIST, SGW_BODY_JSON, sgw_route_allowlist_post, 0, 0},
     {"DELETE", "/v1/allowlist/{entry}", ALLOWLIST, SGW_BODY_NONE, sgw_route_allowlist_delete, 0, 0},
+    {"GET", "/v1/campaigns", ANALYSTS, SGW_BODY_NONE, sgw_route_campaigns_list, 0, 0},
+    {"GET", "/v1/campaigns/{id}/senders", ANALYSTS, SGW_BODY_NONE, sgw_route_campaign_senders, 0,
+     0},
+    {"GET", "/v1/campaigns/{id}/cities", ANALYSTS, SGW_BODY_NONE, sgw_route_campaign_cities, 0, 0},
+    {"GET", "/v1/campaigns/{id}/indicators", ANALYSTS, SGW_BODY_NONE, sgw_route_campaign_indicators,
+     0, 0},
+    {"GET", "/v1/campaigns/{id}/reports", ANALYSTS, SGW_BODY_NONE, sgw_route_campaign_reports, 0,
+     0},
+    {"GET", "/v1/campaigns/{id}/timeline", ANALYSTS, SGW_BODY_NONE, sgw_route_campaign_timeline, 0,
+     0},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

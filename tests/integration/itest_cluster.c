@@ -431,6 +431,9 @@ static const char *const tables[] = {
     "campaign_indicators",
     "lsh_reps",
     "cluster_state",
+    "campaign_hours",
+    "campaign_facets",
+    "campaign_samples",
 };
 
 START_TEST(test_crash_equality)
@@ -517,6 +520,22 @@ START_TEST(test_crash_equality)
                      0);
     ck_assert_int_eq(scalar_ll(a.url, "SELECT count(*) FROM cities WHERE key = 'US/NY/new-york'"),
                      1);
+    /* The read API's roll-ups (schema/005) agree with the assignments too: every report in
+     * one hour bucket and one channel facet of its live campaign, one sample row per live
+     * campaign. */
+    ck_assert_int_eq(scalar_ll(a.url, "SELECT sum(reports) FROM campaign_hours"), nreports);
+    ck_assert_int_eq(scalar_ll(a.url, "SELECT sum(reports) FROM campaign_facets WHERE kind = 4"),
+                     nreports);
+    ck_assert_int_eq(scalar_ll(a.url, "SELECT count(*) FROM campaign_hours h JOIN campaigns c"
+                                      " ON c.id = h.campaign_id WHERE c.merged_into IS NOT NULL"),
+                     0);
+    ck_assert_int_eq(scalar_ll(a.url, "SELECT count(*) FROM campaign_samples"), ncampaigns);
+    ck_assert_int_eq(scalar_ll(a.url, "SELECT count(*) FROM (SELECT coalesce(c.merged_into, c.id)"
+                                      " AS k, max(r.report_id) AS l FROM report_assignments r"
+                                      " JOIN campaigns c ON c.id = r.campaign_id GROUP BY 1) x"
+                                      " JOIN campaign_samples s ON s.campaign_id = x.k"
+                                      " WHERE s.last_report <> x.l"),
+                     0);
 
     /* Reading back through the API (the shared gateway still runs on database a). */
     ck_assert_msg(

@@ -56,6 +56,12 @@ static struct sample samples[] = {
      " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
      ""},
     {"$until", "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", ""},
+    {"$since_us", "SELECT (extract(epoch FROM now() - interval '7 days') * 1000000)::int8", ""},
+    {"$until_us", "SELECT (extract(epoch FROM now()) * 1000000)::int8", ""},
+    {"$mid_reports",
+     "SELECT reports FROM campaigns WHERE merged_into IS NULL ORDER BY reports DESC"
+     " OFFSET 20 LIMIT 1",
+     ""},
 };
 
 /* Parameters per api_* statement: NULL-terminated, "$x" resolved from samples, "NULL" is SQL
@@ -65,12 +71,54 @@ struct params {
     const char *p[16];
 };
 
+#define N12 "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL"
+/* The campaign list: first page, a filtered page, a text search and a next page. */
+#define LIST_SETS(name, extra...)                                                                  \
+    {name, {N12, "51", ##extra, NULL}},                                                            \
+        {name,                                                                                     \
+         {"NULL", "NULL", "open", "2", "$since_us", "$until_us", "US", "sms", "NULL", "NULL",      \
+          "NULL", "51", ##extra, NULL}},                                                           \
+        {name,                                                                                     \
+         {"NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "free", "NULL", "NULL",  \
+          "51", ##extra, NULL}},                                                                   \
+    {                                                                                              \
+        name,                                                                                      \
+        {                                                                                          \
+            "$campaign", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL",           \
+                "$mid_reports", "$campaign", "51", ##extra, NULL                                   \
+        }                                                                                          \
+    }
+
 static const struct params params[] = {
     {"api_report_json", {"$report", NULL}},
     {"api_campaign_json", {"$campaign", NULL}},
     {"api_key_json", {"1", NULL}},
-    {"api_campaign_verdicts_json", {"$campaign", NULL}},
     {"api_keys_json", {NULL}},
+    {"api_campaign_verdicts_json", {"$campaign", NULL}},
+    LIST_SETS("api_campaigns_reports_desc"),
+    LIST_SETS("api_campaigns_reports_asc"),
+    LIST_SETS("api_campaigns_reporters_desc"),
+    LIST_SETS("api_campaigns_reporters_asc"),
+    LIST_SETS("api_campaigns_last_seen_desc"),
+    LIST_SETS("api_campaigns_last_seen_asc"),
+    LIST_SETS("api_campaigns_growth_desc"),
+    LIST_SETS("api_campaigns_growth_asc"),
+    LIST_SETS("api_campaigns_city_reports_desc", "$city"),
+    LIST_SETS("api_campaigns_city_reports_asc", "$city"),
+    LIST_SETS("api_campaigns_city_reporters_desc", "$city"),
+    LIST_SETS("api_campaigns_city_reporters_asc", "$city"),
+    LIST_SETS("api_campaigns_city_last_seen_desc", "$city"),
+    LIST_SETS("api_campaigns_city_last_seen_asc", "$city"),
+    LIST_SETS("api_campaigns_city_growth_desc", "$city"),
+    LIST_SETS("api_campaigns_city_growth_asc", "$city"),
+    {"api_campaign_senders", {"$campaign", "NULL", "NULL", "51", NULL}},
+    {"api_campaign_senders", {"$merged", "3", "+12125550000", "51", NULL}},
+    {"api_campaign_indicators", {"$campaign", "NULL", "NULL", "51", NULL}},
+    {"api_campaign_cities", {"$campaign", "NULL", "NULL", "51", NULL}},
+    {"api_campaign_reports", {"$campaign", "NULL", "51", NULL}},
+    {"api_campaign_reports", {"$merged", "$report", "51", NULL}},
+    {"api_campaign_timeline", {"$campaign", "hour", "NULL", "NULL", NULL}},
+    {"api_campaign_timeline", {"$campaign", "day", "$since_us", "$until_us", NULL}},
 };
 
 static const char *
@@ -225,14 +273,62 @@ seq_scans(json_t *n, char *out, size_t outsz)
     json_array_foreach(kids, i, k) seq_scans(k, out, outsz);
 }
 
-static const struct params *
-params_for(const char *name)
+/* Explains stmt with one parameter set under both plan modes; appends failures. Returns 1. */
+static int
+explain_one(PGconn *c, enum sgw_stmt s, const struct params *p, char *failures, size_t fsz)
 {
-    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
-        if (strcmp(params[i].stmt, name) == 0)
-            return &params[i];
+    const char *name = sgw_db_stmt_name(s);
+    int np = sgw_db_stmt_nparams(s);
+    const char *vals[16];
+    int given = 0;
+    while (given < 16 && p->p[given] != NULL) {
+        vals[given] = strcmp(p->p[given], "NULL") == 0 ? NULL : resolve(p->p[given]);
+        given++;
     }
-    return NULL;
+    ck_assert_msg(given == np, "%s takes %d parameters, the sample gives %d", name, np, given);
+
+    PQclear(PQexec(c, "DEALLOCATE ALL"));
+    PGresult *r = PQprepare(c, "x", sgw_db_stmt_sql(s), 0, NULL);
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "prepare %s: %s", name, PQerrorMessage(c));
+    PQclear(r);
+    /* EXPLAIN EXECUTE takes literals: quote each parameter as a string literal. */
+    for (int mode = 0; mode < 2; mode++) {
+        char sql[8192];
+        size_t used = (size_t)snprintf(sql, sizeof sql, "SET plan_cache_mode = %s",
+                                       mode == 0 ? "force_custom_plan" : "force_generic_plan");
+        exec_ok(c, sql);
+        used = (size_t)snprintf(sql, sizeof sql, "EXPLAIN (FORMAT JSON) EXECUTE x");
+        for (int i = 0; i < np; i++) {
+            char *lit = vals[i] ? PQescapeLiteral(c, vals[i], strlen(vals[i])) : NULL;
+            used += (size_t)snprintf(sql + used, sizeof sql - used, "%s%s", i ? ", " : " (",
+                                     lit ? lit : "NULL");
+            PQfreemem(lit);
+        }
+        if (np > 0)
+            snprintf(sql + used, sizeof sql - used, ")");
+        r = PQexec(c, sql);
+        ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+        json_error_t jerr;
+        json_t *plan = json_loads(PQgetvalue(r, 0, 0), 0, &jerr);
+        ck_assert_ptr_nonnull(plan);
+        char scans[1024] = "";
+        seq_scans(json_object_get(json_array_get(plan, 0), "Plan"), scans, sizeof scans);
+        if (strstr(scans, "reports ") == scans || strstr(scans, " reports ") != NULL ||
+            strstr(scans, "report_assignments ") != NULL) {
+            size_t fu = strlen(failures);
+            snprintf(failures + fu, fsz - fu, "\n  %s (%s plan, params", name,
+                     mode == 0 ? "custom" : "generic");
+            for (int i = 0; i < np; i++) {
+                fu = strlen(failures);
+                snprintf(failures + fu, fsz - fu, " %s", vals[i] ? vals[i] : "NULL");
+            }
+            fu = strlen(failures);
+            snprintf(failures + fu, fsz - fu, "): seq scan of %s", scans);
+        }
+        json_decref(plan);
+        PQclear(r);
+    }
+    return 1;
 }
 
 START_TEST(test_no_seq_scan_of_reports)
@@ -240,67 +336,31 @@ START_TEST(test_no_seq_scan_of_reports)
     seed();
     PGconn *c = sgwt_db_connect(g_db.url);
     ck_assert_ptr_nonnull(c);
-    int checked = 0;
-    char failures[8192] = "";
+    int checked = 0, checked_sets = 0;
+    static char failures[16384];
+    failures[0] = '\0';
 
     for (int s = 0; s < SGW_STMT_COUNT; s++) {
         const char *name = sgw_db_stmt_name((enum sgw_stmt)s);
         if (strncmp(name, "api_", 4) != 0)
             continue;
-        const struct params *p = params_for(name);
-        ck_assert_msg(p != NULL, "statement %s has no sample parameters in itest_explain.c", name);
-        int np = sgw_db_stmt_nparams((enum sgw_stmt)s);
-        const char *vals[16];
-        int given = 0;
-        while (given < 16 && p->p[given] != NULL) {
-            vals[given] = strcmp(p->p[given], "NULL") == 0 ? NULL : resolve(p->p[given]);
-            given++;
+        int sets = 0;
+        for (size_t pi = 0; pi < sizeof params / sizeof params[0]; pi++) {
+            if (strcmp(params[pi].stmt, name) != 0)
+                continue;
+            sets++;
+            checked_sets +=
+                explain_one(c, (enum sgw_stmt)s, &params[pi], failures, sizeof failures);
         }
-        ck_assert_msg(given == np, "%s takes %d parameters, the sample gives %d", name, np, given);
-
-        PQclear(PQexec(c, "DEALLOCATE ALL"));
-        PGresult *r = PQprepare(c, "x", sgw_db_stmt_sql((enum sgw_stmt)s), 0, NULL);
-        ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "prepare %s: %s", name,
-                      PQerrorMessage(c));
-        PQclear(r);
-        /* EXPLAIN EXECUTE takes literals: quote each parameter as a string literal. */
-        for (int mode = 0; mode < 2; mode++) {
-            char sql[8192];
-            size_t used = (size_t)snprintf(sql, sizeof sql, "SET plan_cache_mode = %s",
-                                           mode == 0 ? "force_custom_plan" : "force_generic_plan");
-            exec_ok(c, sql);
-            used = (size_t)snprintf(sql, sizeof sql, "EXPLAIN (FORMAT JSON) EXECUTE x");
-            for (int i = 0; i < np; i++) {
-                char *lit = vals[i] ? PQescapeLiteral(c, vals[i], strlen(vals[i])) : NULL;
-                used += (size_t)snprintf(sql + used, sizeof sql - used, "%s%s", i ? ", " : " (",
-                                         lit ? lit : "NULL");
-                PQfreemem(lit);
-            }
-            if (np > 0)
-                snprintf(sql + used, sizeof sql - used, ")");
-            r = PQexec(c, sql);
-            ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
-            json_error_t jerr;
-            json_t *plan = json_loads(PQgetvalue(r, 0, 0), 0, &jerr);
-            ck_assert_ptr_nonnull(plan);
-            char scans[1024] = "";
-            seq_scans(json_object_get(json_array_get(plan, 0), "Plan"), scans, sizeof scans);
-            if (strstr(scans, "reports ") == scans || strstr(scans, " reports ") != NULL ||
-                strstr(scans, "report_assignments ") != NULL) {
-                size_t fu = strlen(failures);
-                snprintf(failures + fu, sizeof failures - fu, "\n  %s (%s plan): seq scan of %s",
-                         name, mode == 0 ? "custom" : "generic", scans);
-            }
-            json_decref(plan);
-            PQclear(r);
-        }
+        ck_assert_msg(sets > 0, "statement %s has no sample parameters in itest_explain.c", name);
         checked++;
     }
     PQfinish(c);
     ck_assert_msg(checked >= 2, "only %d api_* statements found", checked);
     ck_assert_msg(failures[0] == '\0', "API statements that scan a growing table:%s", failures);
-    printf("explained %d api_* statements (custom and generic plans): no seq scan of reports\n",
-           checked);
+    printf("explained %d api_* statements with %d parameter sets (custom and generic plans):"
+           " no seq scan of reports\n",
+           checked, checked_sets);
 }
 END_TEST
 
