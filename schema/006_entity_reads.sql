@@ -103,7 +103,7 @@ CREATE TABLE report_minutes (
     reports  bigint NOT NULL DEFAULT 0
 );
 INSERT INTO report_minutes (minute, reports)
-    SELECT floor(extract(epoch FROM r.ingested_at) / 60)::bigint, count(*)
+    SELECT floor(date_part('epoch', r.ingested_at) / 60)::bigint, count(*)
     FROM report_assignments a JOIN reports r ON r.id = a.report_id GROUP BY 1;
 
 -- Totals for /v1/stats (one row). campaigns counts live campaigns by status, below.
@@ -140,7 +140,7 @@ BEGIN
         WHERE sender_cluster_id IS NOT NULL AND city_key IS NOT NULL GROUP BY 1, 2
         ON CONFLICT (cluster_id, city_key) DO UPDATE SET reports = s.reports + excluded.reports;
     INSERT INTO report_minutes AS m (minute, reports)
-        SELECT floor(extract(epoch FROM r.ingested_at) / 60)::bigint, count(*) FROM reports r
+        SELECT floor(date_part('epoch', r.ingested_at) / 60)::bigint, count(*) FROM reports r
         WHERE r.id = ANY (ARRAY(SELECT report_id FROM assigned)) GROUP BY 1
         ON CONFLICT (minute) DO UPDATE SET reports = m.reports + excluded.reports;
     UPDATE entity_totals SET reports = reports + (SELECT count(*) FROM assigned);
