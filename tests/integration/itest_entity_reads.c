@@ -8,7 +8,8 @@
  * names A's alphanumeric sender, so the two sender clusters merge) and C (a prize scam from 25
  * rotating numbers, for paging through a cluster's senders). Every answer is compared with
  * SQL over the base tables (reports, report_assignments, campaigns, ...), lists are walked
- * page by page with their cursors, and bad input must give the documented 400s and 404s. */
+ * page by page with their cursors, and bad input must give the documented 400s and 404s. Five
+ * small campaigns (D1..D5) in Houston give a city more campaigns than a page. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -278,6 +279,22 @@ setup(void)
                  i);
         post(text, sender, c_cities[i % 4], "US");
     }
+    /* Campaigns D1..D5 in Houston, with 1..5 reports each: a city with more campaigns than a
+     * page. */
+    static const char *const d_texts[] = {
+        "Your bank account is locked, verify your identity at secure-bank-verify.com/login",
+        "Final notice: unpaid toll of 4.95 due today, settle at toll-settle.info/pay",
+        "Hi mum, I dropped my phone in the toilet, text me on this number on WhatsApp please",
+        "Netflix: your payment was declined, update billing at nflx-billing.net/update now",
+        "IRS refund of 812 dollars pending, submit your claim form at irs-refunds.org/form"};
+    for (int d = 0; d < 5; d++) {
+        for (int k = 0; k <= d; k++) {
+            char sender[32];
+            snprintf(sender, sizeof sender, "+1713555%04d", d);
+            snprintf(text, sizeof text, "%s %c", d_texts[d], 'a' + k);
+            post(text, sender, "Houston", "US");
+        }
+    }
     wait_assigned();
 }
 
@@ -298,13 +315,13 @@ START_TEST(test_stats)
 {
     json_t *j = get("/v1/stats");
     long long reports = sql_ll("SELECT count(*) FROM reports", NULL);
-    ck_assert_int_eq(reports, 49);
+    ck_assert_int_eq(reports, 64);
     ck_assert_int_eq(jint(j, "totals.reports"), reports);
     ck_assert_int_eq(jint(j, "totals.reports_assigned"),
                      sql_ll("SELECT count(*) FROM report_assignments", NULL));
     ck_assert_int_eq(jint(j, "totals.campaigns"),
                      sql_ll("SELECT count(*) FROM campaigns WHERE merged_into IS NULL", NULL));
-    ck_assert_int_eq(jint(j, "totals.campaigns"), 3);
+    ck_assert_int_eq(jint(j, "totals.campaigns"), 8);
     ck_assert_int_eq(
         jint(j, "totals.sender_clusters"),
         sql_ll("SELECT count(*) FROM sender_clusters WHERE merged_into IS NULL", NULL));
@@ -315,7 +332,7 @@ START_TEST(test_stats)
     ck_assert_int_eq(jint(j, "clustering.unassigned"), 0);
     ck_assert_int_eq(jint(j, "clustering.max_report_id"),
                      sql_ll("SELECT max(id) FROM reports", NULL));
-    ck_assert_int_eq(jint(j, "campaigns_by_status.open"), 3);
+    ck_assert_int_eq(jint(j, "campaigns_by_status.open"), 8);
     ck_assert_int_eq(jint(j, "campaigns_by_status.blocked"), 0);
     ck_assert(json_is_string(json_object_get(j, "generated_at")));
     json_decref(j);
@@ -328,8 +345,8 @@ START_TEST(test_stats)
     PQclear(r);
     j = get("/v1/stats");
     ck_assert_int_eq(jint(j, "campaigns_by_status.blocked"), 1);
-    ck_assert_int_eq(jint(j, "campaigns_by_status.open"), 2);
-    ck_assert_int_eq(jint(j, "totals.campaigns"), 3);
+    ck_assert_int_eq(jint(j, "campaigns_by_status.open"), 7);
+    ck_assert_int_eq(jint(j, "totals.campaigns"), 8);
     json_decref(j);
 
     get_error("/v1/stats?verbose=1", 400, "unknown_parameter", "verbose");
@@ -676,6 +693,12 @@ START_TEST(test_cities)
                 "SELECT campaign_id FROM campaign_cities WHERE city_key = 'CN/GD/shenzhen'"
                 " ORDER BY reports DESC, campaign_id DESC",
                 NULL, 2);
+    assert_walk("/v1/cities/Houston/campaigns?limit=2", "id",
+                "SELECT campaign_id FROM campaign_cities WHERE city_key = 'US/TX/houston'"
+                " ORDER BY reports DESC, campaign_id DESC",
+                NULL, 3);
+    ck_assert_int_eq(
+        sql_ll("SELECT count(*) FROM campaign_cities WHERE city_key = 'US/TX/houston'", NULL), 6);
     j = get("/v1/cities/Shenzhen/campaigns");
     it = json_array_get(json_object_get(j, "items"), 0);
     ck_assert_int_eq(jint(it, "reports"), 4);
