@@ -65,7 +65,8 @@ sgw_route_cities_list(struct sgw_request *req)
     if (sgw_read_rows_cursor(&q, kind, f, 2, buf, &have_cursor, &err) != 0)
         return sgw_respond_invalid(req, &err);
     int by_time = strcmp(sort, "last_seen") == 0;
-    if (have_cursor && !by_time && !sgw_read_rows_is_int(f[0])) {
+    if (have_cursor && (!(by_time ? sgw_read_rows_is_time(f[0]) : sgw_read_rows_is_int(f[0])) ||
+                        !sgw_read_rows_is_text(f[1]))) {
         sgw_error_set(&err, "invalid_cursor", "cursor", "cursor is not one this list handed out");
         return sgw_respond_invalid(req, &err);
     }

@@ -41,7 +41,8 @@ sgw_route_sender_clusters_list(struct sgw_request *req)
     if (sgw_read_rows_cursor(&q, kind, f, 2, buf, &have_cursor, &err) != 0)
         return sgw_respond_invalid(req, &err);
     int by_time = strcmp(sort, "last_seen") == 0;
-    if (have_cursor && ((!by_time && !sgw_read_rows_is_int(f[0])) || !sgw_read_rows_is_int(f[1]))) {
+    if (have_cursor && (!(by_time ? sgw_read_rows_is_time(f[0]) : sgw_read_rows_is_int(f[0])) ||
+                        !sgw_read_rows_is_int(f[1]))) {
         sgw_error_set(&err, "invalid_cursor", "cursor", "cursor is not one this list handed out");
         return sgw_respond_invalid(req, &err);
     }
@@ -110,7 +111,7 @@ sgw_route_sender_cluster_senders(struct sgw_request *req)
         sgw_query_long(&q, "limit", 1, 500, 50, &limit, &err) != 0 ||
         sgw_read_rows_cursor(&q, "sender-cluster-senders", f, 2, buf, &have_cursor, &err) != 0)
         return sgw_respond_invalid(req, &err);
-    if (have_cursor && !sgw_read_rows_is_int(f[0])) {
+    if (have_cursor && (!sgw_read_rows_is_int(f[0]) || !sgw_read_rows_is_text(f[1]))) {
         sgw_error_set(&err, "invalid_cursor", "cursor", "cursor is not one this list handed out");
         return sgw_respond_invalid(req, &err);
     }

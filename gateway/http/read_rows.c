@@ -2,7 +2,9 @@
 #include "gateway/http/read_rows.h"
 
 #include "gateway/common/mem.h"
+#include "gateway/common/timeutil.h"
 #include "gateway/http/respond.h"
+#include "gateway/intake/charset.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -176,4 +178,23 @@ sgw_read_rows_is_int(const char *s)
     errno = 0;
     (void)strtoll(s, &end, 10);
     return errno == 0 && *end == '\0' && s[0] != '+' && s[0] != ' ';
+}
+
+int
+sgw_read_rows_is_time(const char *s)
+{
+    int64_t us;
+    return s != NULL && sgw_rfc3339_parse(s, strlen(s), &us) == 0;
+}
+
+int
+sgw_read_rows_is_text(const char *s)
+{
+    if (s == NULL || !sgw_utf8_valid(s, strlen(s)))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    }
+    return 1;
 }

@@ -47,7 +47,11 @@ enum sgw_hresult sgw_read_rows_list(struct sgw_request *req, int nkeys);
 int sgw_read_rows_cursor(const struct sgw_query *q, const char *kind, char **fields, int nkeys,
                          char *buf, int *present, struct sgw_error *err);
 
-/* 1 when s is a decimal int64 (optional '-'), as cursor fields must be. */
+/* Cursor fields are checked before they reach SQL (a cursor is checksummed, not signed, so a
+ * forged one must still be 400, not a database error): 1 when s is a decimal int64 (optional
+ * '-'), an RFC 3339 time, or valid UTF-8 text without control characters. */
 int sgw_read_rows_is_int(const char *s);
+int sgw_read_rows_is_time(const char *s);
+int sgw_read_rows_is_text(const char *s);
 
 #endif

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "gateway/http/query.h"
 #include "tests/support/common.h"
 #include "tests/support/db.h"
 #include "tests/support/http.h"
@@ -707,6 +708,23 @@ START_TEST(test_cities)
     ck_assert(json_is_null(json_object_get(j, "next_cursor")));
     json_decref(j);
 
+    /* Cursors are checksummed, not signed: a well-formed one with values of the wrong type
+     * (made with the same encoder) is still 400, never a database error. */
+    static const char *const forged[][3] = {{"cities:reports", "12x", "US/NY/new-york"},
+                                            {"cities:reports", "5", "US/\xff"},
+                                            {"cities:last_seen", "yesterday", "US/NY/new-york"},
+                                            {"city-campaigns", "5", "abc"}};
+    for (size_t k = 0; k < sizeof forged / sizeof forged[0]; k++) {
+        char cur[SGW_CURSOR_MAX], path[700];
+        ck_assert_int_eq(sgw_cursor_encode(forged[k][0], &forged[k][1], 2, cur, sizeof cur), 0);
+        snprintf(path, sizeof path, "%s%s",
+                 strcmp(forged[k][0], "city-campaigns") == 0 ? "/v1/cities/NYC/campaigns?cursor="
+                 : strcmp(forged[k][0], "cities:last_seen") == 0
+                     ? "/v1/cities?sort=last_seen&cursor="
+                     : "/v1/cities?cursor=",
+                 cur);
+        get_error(path, 400, "invalid_cursor", "cursor");
+    }
     get_error("/v1/cities/Atlantis", 404, "not_found", "city");
     get_error("/v1/cities/ZZ~~atlantis/campaigns", 404, "not_found", "city");
     get_error("/v1/cities/%FF", 400, "invalid_field", "city");
