@@ -20,6 +20,23 @@ static const struct stmt_def stmts[] = {
 #undef SGW_STMT
 };
 
+const char *
+sgw_db_stmt_name(enum sgw_stmt stmt)
+{
+    return stmts[stmt].name + 4; /* without the "sgw_" of the prepared name */
+}
+
+const char *
+sgw_db_stmt_sql(enum sgw_stmt stmt)
+{
+    return stmts[stmt].sql;
+}
+
+int
+sgw_db_stmt_nparams(enum sgw_stmt stmt)
+{
+    return stmts[stmt].nparams;
+}
 
 static void
 notice_quiet(void *arg, const char *msg)

@@ -19,6 +19,12 @@ struct sgw_db_conn {
     uint64_t prepared[(SGW_STMT_COUNT + 63) / 64]; /* bit per statement prepared here */
 };
 
+/* The registry itself, for tests that inspect every statement (plans, parameters): the name
+ * as in statements.def ("api_campaign_json"), its SQL and its number of parameters. */
+const char *sgw_db_stmt_name(enum sgw_stmt stmt);
+const char *sgw_db_stmt_sql(enum sgw_stmt stmt);
+int sgw_db_stmt_nparams(enum sgw_stmt stmt);
+
 /* Connects with spamgw's session settings (UTF-8, synchronous_commit=on, application_name,
  * statement_timeout; 0 ms = the 30 s default). Returns the connection (free with
  * sgw_db_close) or NULL with a one-line reason in err. */

@@ -29,6 +29,8 @@ struct sgw_db_keycache {
     pthread_rwlock_t lock;
     struct entry *entries;
     size_t n;
+    int64_t *revoked; /* ids forgotten here, kept out of reloads (under lock) */
+    size_t nrevoked, caprevoked;
     atomic_int ready;
     struct sgw_db_conn *conn;
     pthread_t thread;
@@ -60,6 +62,31 @@ hex_nibble(char c)
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
     return -1;
+}
+
+static int
+is_revoked(const struct sgw_db_keycache *kc, int64_t id)
+{
+    for (size_t i = 0; i < kc->nrevoked; i++) {
+        if (kc->revoked[i] == id)
+            return 1;
+    }
+    return 0;
+}
+
+/* Removes entries of ids revoked here from e[0..n), keeping the order; returns the new n.
+ * Called with the write lock held. */
+static size_t
+drop_revoked(const struct sgw_db_keycache *kc, struct entry *e, size_t n)
+{
+    size_t kept = 0;
+    if (kc->nrevoked == 0)
+        return n;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_revoked(kc, e[i].id))
+            e[kept++] = e[i];
+    }
+    return kept;
 }
 
 static int
@@ -97,6 +124,7 @@ reload(struct sgw_db_keycache *kc, char *err, size_t errsz)
     PQclear(res);
     qsort(fresh, n, sizeof *fresh, cmp_entry);
     pthread_rwlock_wrlock(&kc->lock);
+    n = drop_revoked(kc, fresh, n);
     old = kc->entries;
     kc->entries = fresh;
     kc->n = n;
@@ -228,6 +256,7 @@ sgw_db_keycache_free(struct sgw_db_keycache *kc)
             close(kc->wake[i]);
     }
     free(kc->entries);
+    free(kc->revoked);
     free(kc->url);
     pthread_rwlock_destroy(&kc->lock);
     free(kc);
@@ -256,4 +285,41 @@ int
 sgw_db_keycache_ready(struct sgw_db_keycache *kc)
 {
     return atomic_load(&kc->ready);
+}
+
+void
+sgw_db_keycache_add(struct sgw_db_keycache *kc, const unsigned char hash[32], int64_t id,
+                    enum sgw_role role)
+{
+    struct entry e = {.id = id, .role = role};
+    size_t at = 0;
+
+    memcpy(e.hash, hash, 32);
+    pthread_rwlock_wrlock(&kc->lock);
+    /* Skip it when a reload was faster, or when it was revoked in between. */
+    if (!is_revoked(kc, id) &&
+        (kc->n == 0 || bsearch(&e, kc->entries, kc->n, sizeof e, cmp_entry) == NULL)) {
+        kc->entries = sgw_xrealloc(kc->entries, (kc->n + 1) * sizeof e);
+        while (at < kc->n && cmp_entry(&kc->entries[at], &e) < 0)
+            at++;
+        memmove(kc->entries + at + 1, kc->entries + at, (kc->n - at) * sizeof e);
+        kc->entries[at] = e;
+        kc->n++;
+    }
+    pthread_rwlock_unlock(&kc->lock);
+}
+
+void
+sgw_db_keycache_forget(struct sgw_db_keycache *kc, int64_t id)
+{
+    pthread_rwlock_wrlock(&kc->lock);
+    if (!is_revoked(kc, id)) {
+        if (kc->nrevoked == kc->caprevoked) {
+            kc->caprevoked = kc->caprevoked ? 2 * kc->caprevoked : 16;
+            kc->revoked = sgw_xrealloc(kc->revoked, kc->caprevoked * sizeof *kc->revoked);
+        }
+        kc->revoked[kc->nrevoked++] = id;
+    }
+    kc->n = drop_revoked(kc, kc->entries, kc->n);
+    pthread_rwlock_unlock(&kc->lock);
 }

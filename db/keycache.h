@@ -21,6 +21,14 @@ void sgw_db_keycache_free(struct sgw_db_keycache *kc); /* accepts NULL */
 int sgw_db_keycache_lookup(struct sgw_db_keycache *kc, const unsigned char hash[32], int64_t *id,
                            enum sgw_role *role);
 
+/* Changes this gateway's copy at once, after the change committed, so the next request here
+ * already sees it (other gateways follow through the notification). A revoked id stays out of
+ * every later reload too: one that read the table before the revocation committed must not
+ * bring the key back, and revocation is final. */
+void sgw_db_keycache_add(struct sgw_db_keycache *kc, const unsigned char hash[32], int64_t id,
+                         enum sgw_role role);
+void sgw_db_keycache_forget(struct sgw_db_keycache *kc, int64_t id);
+
 /* 1 when the last probe (at most a second old) reached the database with a current schema. */
 int sgw_db_keycache_ready(struct sgw_db_keycache *kc);
 

@@ -11,6 +11,7 @@
 
 #include "db/db.h"
 #include "db/pgarray.h"
+#include "db/report_rows.h"
 #include "gateway/common/log.h"
 #include "gateway/common/mem.h"
 #include "gateway/common/metrics.h"
@@ -25,7 +26,7 @@
 #include <string.h>
 #include <time.h>
 
-#define NCOLS 16
+#define NCOLS SGW_DB_REPORT_COLS
 #define BACKOFF_MIN_US 100000
 #define BACKOFF_MAX_US 2000000
 
@@ -155,56 +156,17 @@ classify_failure(struct worker *k)
     return sgw_db_alive(k->conn) ? FAIL_SQL : FAIL_CONN;
 }
 
-/* --- binary arrays (db/pgarray.c) -------------------------------------------------------- */
-
-static const unsigned col_oids[NCOLS] = {
-    SGW_OID_TIMESTAMPTZ, SGW_OID_TIMESTAMPTZ, SGW_OID_TEXT, SGW_OID_TEXT,
-    SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_TEXT, SGW_OID_TEXT,
-    SGW_OID_TEXT,        SGW_OID_TEXT,        SGW_OID_TEXT, SGW_OID_INT8,
-    SGW_OID_BYTEA,       SGW_OID_TEXT,        SGW_OID_TEXT, SGW_OID_TEXT};
-
 static enum outcome
 insert_rows(struct worker *k, struct item *items, size_t n, int64_t *ids, char *err, size_t errsz)
 {
     const char *params[NCOLS];
     int lengths[NCOLS], formats[NCOLS];
+    struct sgw_report **rs = sgw_xmalloc(n * sizeof *rs);
 
-    for (int c = 0; c < NCOLS; c++)
-        sgw_pgarray_begin(&k->cols[c]);
-    for (size_t i = 0; i < n; i++) {
-        const struct sgw_report *r = items[i].report;
-        sgw_pgarray_time(&k->cols[0], r->ingested_at);
-        if (r->has_received_at)
-            sgw_pgarray_time(&k->cols[1], r->received_at);
-        else
-            sgw_pgarray_null(&k->cols[1]);
-        sgw_pgarray_text(&k->cols[2], sgw_channel_name(r->channel));
-        sgw_pgarray_text(&k->cols[3], r->sender_raw);
-        sgw_pgarray_text(&k->cols[4], r->sender);
-        sgw_pgarray_text(&k->cols[5], sgw_sender_kind_name(r->sender_kind));
-        sgw_pgarray_text(&k->cols[6], r->content);
-        sgw_pgarray_text(&k->cols[7], r->city);
-        sgw_pgarray_text(&k->cols[8], r->country[0] ? r->country : NULL);
-        sgw_pgarray_text(&k->cols[9], r->reporter[0] ? r->reporter : NULL);
-        sgw_pgarray_text(&k->cols[10], r->source);
-        if (r->api_key_id)
-            sgw_pgarray_int8(&k->cols[11], r->api_key_id);
-        else
-            sgw_pgarray_null(&k->cols[11]);
-        if (r->has_features)
-            sgw_pgarray_bytes(&k->cols[12], r->minhash, sizeof r->minhash);
-        else
-            sgw_pgarray_null(&k->cols[12]);
-        sgw_pgarray_text(&k->cols[13], r->indicators);
-        sgw_pgarray_text(&k->cols[14], r->reporter_place);
-        sgw_pgarray_text(&k->cols[15], r->sender_place);
-    }
-    for (int c = 0; c < NCOLS; c++) {
-        sgw_pgarray_finish(&k->cols[c], col_oids[c]);
-        params[c] = k->cols[c].p;
-        lengths[c] = (int)k->cols[c].len;
-        formats[c] = 1;
-    }
+    for (size_t i = 0; i < n; i++)
+        rs[i] = items[i].report;
+    sgw_db_report_rows(k->cols, rs, n, params, lengths, formats);
+    free(rs);
     PGresult *res =
         sgw_db_exec_params(k->conn, SGW_STMT_reports_insert_arrays, params, lengths, formats);
     if (!sgw_db_ok(res) || (size_t)PQntuples(res) != n) {

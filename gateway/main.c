@@ -13,6 +13,7 @@
 #include "gateway/common/metrics.h"
 #include "gateway/common/timeutil.h"
 #include "gateway/export/export.h"
+#include "gateway/http/cors.h"
 #include "gateway/http/server.h"
 #include "gateway/intake/country.h"
 #include "gateway/intake/sms7726.h"
@@ -242,6 +243,9 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
                                     "separated by commas");
     if (strcmp(cfg->cluster, "auto") != 0 && strcmp(cfg->cluster, "off") != 0)
         return usage_error("serve", "--cluster must be auto or off");
+    if (!sgw_cors_origins_valid(cfg->cors_origins))
+        return usage_error("serve", "--cors-origins must be * or origins like "
+                                    "https://dash.example.net (no path), separated by commas");
     if (check_schema(cfg) != 0)
         return 1;
 
@@ -269,6 +273,14 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
         goto done;
     sgw_metrics_gauge("spamgw_queue_depth", "Reports waiting for commit.", sgw_db_writer_depth,
                       srv.writer);
+    struct sgw_db_readpool_config rpc = {
+        cfg->read_database_url[0] ? cfg->read_database_url : cfg->database_url,
+        (int)cfg->read_connections, 1024, cfg->read_timeout * 1000};
+    srv.reads = sgw_db_readpool_new(&rpc);
+    if (sgw_db_readpool_start(srv.reads) != 0)
+        goto done;
+    sgw_metrics_gauge("spamgw_read_queue_depth", "API reads waiting for a read connection.",
+                      sgw_db_readpool_depth, srv.reads);
     /* Expired 7726 reports are also stored lazily at the subscriber's next message; the sweep
      * covers subscribers who never write again. */
     if (cfg->sms_sweep_interval > 0)
@@ -290,7 +302,8 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
     sgw_server_drain(&srv, 10000); /* answers what is in flight while the writer runs */
     sgw_db_ticker_stop(sweeper);   /* waits for a sweep in flight; the writer still runs */
     sweeper = NULL;
-    sgw_db_writer_stop(srv.writer); /* commits anything still queued and answers it */
+    sgw_db_writer_stop(srv.writer);  /* commits anything still queued and answers it */
+    sgw_db_readpool_stop(srv.reads); /* answers the reads still queued */
     sgw_server_drain(&srv, 2000);
     sgw_info("event=stopped unanswered=%ld", atomic_load(&srv.active));
     rc = 0;
@@ -303,6 +316,7 @@ done:
         sgw_db_writer_stop(srv.writer);
         sgw_db_writer_free(srv.writer);
     }
+    sgw_db_readpool_free(srv.reads);
     sgw_db_keycache_free(srv.keys);
     return rc;
 }

@@ -40,6 +40,7 @@ static const char *route_labels[SGW_METRICS_MAX_ROUTES];
 static atomic_int nroutes;
 static atomic_uint_fast64_t requests[SGW_METRICS_MAX_ROUTES][NSTATUS];
 static atomic_uint_fast64_t reports_committed;
+static atomic_uint_fast64_t batch_accepted, batch_rejected;
 
 struct gauge {
     const char *name, *help;
@@ -100,6 +101,13 @@ void
 sgw_metrics_reports_committed(size_t n)
 {
     atomic_fetch_add_explicit(&reports_committed, n, memory_order_relaxed);
+}
+
+void
+sgw_metrics_batch_lines(size_t accepted, size_t rejected)
+{
+    atomic_fetch_add_explicit(&batch_accepted, accepted, memory_order_relaxed);
+    atomic_fetch_add_explicit(&batch_rejected, rejected, memory_order_relaxed);
 }
 
 void
@@ -209,6 +217,13 @@ sgw_metrics_render(size_t *len)
          "# TYPE spamgw_reports_committed_total counter\n"
          "spamgw_reports_committed_total %llu\n",
          (unsigned long long)atomic_load(&reports_committed));
+    outf(&o,
+         "# HELP spamgw_batch_lines_total Report lines of answered batches, by result.\n"
+         "# TYPE spamgw_batch_lines_total counter\n"
+         "spamgw_batch_lines_total{result=\"accepted\"} %llu\n"
+         "spamgw_batch_lines_total{result=\"rejected\"} %llu\n",
+         (unsigned long long)atomic_load(&batch_accepted),
+         (unsigned long long)atomic_load(&batch_rejected));
     render_histogram(&o, "spamgw_cluster_assign_lag_seconds",
                      "Time from a report's ingestion to its campaign assignment.", &cluster_lag);
     outf(&o,

@@ -14,6 +14,8 @@ int sgw_metrics_route(const char *label);
 void sgw_metrics_request(int route, unsigned status, int64_t elapsed_us);
 void sgw_metrics_commit(size_t batch, int64_t elapsed_us);
 void sgw_metrics_reports_committed(size_t n);
+/* Lines of answered POST /v1/reports:batch requests: stored (or replayed) and rejected. */
+void sgw_metrics_batch_lines(size_t accepted, size_t rejected);
 
 /* The cluster worker: one observation per assigned report (now - ingested_at, µs since the
  * epoch each), which also sets the lag gauge to that of the last one; lag 0 when caught up;

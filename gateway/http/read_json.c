@@ -1,6 +1,5 @@
-/* The read path for single objects. Reads share the writers' connections and queue through
- * sgw_server_submit_job for now: they are short primary-key lookups on roll-up tables. When
- * analysts' traffic grows they move to a read pool (or a replica) without touching routes. */
+/* The read path for single objects: jobs on the read pool (db/readpool.h), so analysts'
+ * reads never wait behind report commits; pointing the pool at a replica is a URL away. */
 #include "gateway/http/read_json.h"
 
 #include "gateway/common/mem.h"
@@ -84,6 +83,41 @@ sgw_read_json_route(struct sgw_request *req, enum sgw_stmt stmt, const char *pre
     c->stmt = stmt;
     size_t pl = strlen(prefix);
     if (strncmp(req->path, prefix, pl) != 0 || parse_id(req->path + pl, c->id, sizeof c->id) != 0) {
+        snprintf(msg, sizeof msg, "the %s id must be a positive whole number", what);
+        return sgw_respond_error(req, 400, "invalid_field", "id", msg);
+    }
+    return sgw_server_submit_read(req, job);
+}
+
+int
+sgw_path_id(const char *path, const char *prefix, const char *suffix, char *out, size_t outsz)
+{
+    char seg[24];
+    size_t pl = strlen(prefix), sl = strlen(suffix);
+    if (strncmp(path, prefix, pl) != 0)
+        return -1;
+    const char *s = path + pl;
+    size_t n = strlen(s);
+    if (n < sl || strcmp(s + n - sl, suffix) != 0 || n - sl >= sizeof seg)
+        return -1;
+    memcpy(seg, s, n - sl);
+    seg[n - sl] = '\0';
+    return parse_id(seg, out, outsz);
+}
+
+enum sgw_hresult
+sgw_read_json_route_sub(struct sgw_request *req, enum sgw_stmt stmt, const char *prefix,
+                        const char *suffix, const char *what)
+{
+    char msg[96];
+
+    if (atomic_load(&req->done) || suffix[0] == '\0')
+        return sgw_read_json_route(req, stmt, prefix, what);
+    struct read_ctx *c = sgw_xcalloc(1, sizeof *c);
+    req->ctx = c;
+    req->ctx_free = ctx_free;
+    c->stmt = stmt;
+    if (sgw_path_id(req->path, prefix, suffix, c->id, sizeof c->id) != 0) {
         snprintf(msg, sizeof msg, "the %s id must be a positive whole number", what);
         return sgw_respond_error(req, 400, "invalid_field", "id", msg);
     }

@@ -14,4 +14,13 @@
 enum sgw_hresult sgw_read_json_route(struct sgw_request *req, enum sgw_stmt stmt,
                                      const char *prefix, const char *what);
 
+/* The same for a path with a part after the id ("/v1/campaigns/{id}/verdicts"): suffix is
+ * what must follow the id exactly ("/verdicts", or "" for none). */
+enum sgw_hresult sgw_read_json_route_sub(struct sgw_request *req, enum sgw_stmt stmt,
+                                         const char *prefix, const char *suffix, const char *what);
+
+/* Copies the id of path = prefix + id + suffix into out when it is a positive decimal of at
+ * most 18 digits (no sign, no leading zero); 0, or -1 when path has no such id. */
+int sgw_path_id(const char *path, const char *prefix, const char *suffix, char *out, size_t outsz);
+
 #endif

@@ -3,6 +3,7 @@
 #include "gateway/http/respond.h"
 
 #include "gateway/common/log.h"
+#include "gateway/http/cors.h"
 #include "gateway/http/router.h"
 
 #include <stdio.h>
@@ -17,8 +18,10 @@ queue(struct sgw_request *req, unsigned status, struct MHD_Response *resp, const
 
     if (resp == NULL)
         return SGW_H_CLOSE;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (ctype != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     MHD_add_response_header(resp, "X-Request-Id", req->id);
+    sgw_cors_add_headers(req, resp);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (status == 429 || status == 503) {
         snprintf(retry, sizeof retry, "%ld", req->srv->cfg->retry_after);

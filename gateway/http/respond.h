@@ -11,7 +11,7 @@
 
 /* body_take is consumed. */
 enum sgw_hresult sgw_respond_json(struct sgw_request *req, unsigned status, json_t *body_take);
-/* A JSON text already rendered (copied). */
+/* A JSON text already rendered (copied). ctype NULL sends no Content-Type (204). */
 enum sgw_hresult sgw_respond_raw(struct sgw_request *req, unsigned status, const char *ctype,
                                  const char *body, size_t len);
 /* sgw_respond_raw with extra headers: extra is a NULL-terminated list of name, value pairs

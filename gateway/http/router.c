@@ -14,6 +14,15 @@ enum sgw_hresult sgw_route_openapi(struct sgw_request *req);
 enum sgw_hresult sgw_route_reports_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_campaigns_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_kannel(struct sgw_request *req);
+enum sgw_hresult sgw_route_keys_post(struct sgw_request *req);
+enum sgw_hresult sgw_route_keys_get(struct sgw_request *req);
+enum sgw_hresult sgw_route_keys_delete(struct sgw_request *req);
+enum sgw_hresult sgw_route_reports_batch(struct sgw_request *req);
+enum sgw_hresult sgw_route_campaigns_patch(struct sgw_request *req);
+enum sgw_hresult sgw_route_campaign_verdicts_get(struct sgw_request *req);
+enum sgw_hresult sgw_route_allowlist_get(struct sgw_request *req);
+enum sgw_hresult sgw_route_allowlist_post(struct sgw_request *req);
+enum sgw_hresult sgw_route_allowlist_delete(struct sgw_request *req);
 enum sgw_hresult sgw_route_sender_clusters_list(struct sgw_request *req);
 enum sgw_hresult sgw_route_sender_clusters_get(struct sgw_request *req);
 enum sgw_hresult sgw_route_sender_cluster_senders(struct sgw_request *req);
@@ -27,6 +36,8 @@ enum sgw_hresult sgw_route_stats_get(struct sgw_request *req);
 #define ANALYSTS SGW_ROLE_BIT(SGW_ROLE_ANALYST)
 #define RELAY SGW_ROLE_BIT(SGW_ROLE_RELAY)
 #define KANNEL (SGW_ROUTE_KEY_IN_QUERY | SGW_ROUTE_TEXT_ERRORS)
+#define ADMINS SGW_ROLE_BIT(SGW_ROLE_ADMIN)
+#define ALLOWLIST (SGW_ROLE_BIT(SGW_ROLE_ANALYST) | SGW_ROLE_BIT(SGW_ROLE_ADMIN))
 
 static struct sgw_route routes[] = {
     {"POST", "/v1/reports", WRITERS, SGW_BODY_JSON, sgw_route_reports_post, 0, 0},
@@ -38,6 +49,18 @@ static struct sgw_route routes[] = {
     {"GET", "/healthz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_healthz, 0, 0},
     {"GET", "/readyz", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_readyz, 0, 0},
     {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE, sgw_route_metrics, 0, 0},
+    {"POST", "/v1/keys", ADMINS, SGW_BODY_JSON, sgw_route_keys_post, 0, 0},
+    {"GET", "/v1/keys", ADMINS, SGW_BODY_NONE, sgw_route_keys_get, 0, 0},
+    {"DELETE", "/v1/keys/{id}", ADMINS, SGW_BODY_NONE, sgw_route_keys_delete, 0, 0},
+    /* Literal ':' (AIP-136 custom method): neither "/v1/reports" nor "/v1/reports/{id}" can
+     * match it, since both need the path to end or continue with '/' there. */
+    {"POST", "/v1/reports:batch", RELAY, SGW_BODY_NDJSON, sgw_route_reports_batch, 0, 0},
+    {"PATCH", "/v1/campaigns/{id}", ANALYSTS, SGW_BODY_JSON, sgw_route_campaigns_patch, 0, 0},
+    {"GET", "/v1/campaigns/{id}/verdicts", ANALYSTS, SGW_BODY_NONE, sgw_route_campaign_verdicts_get,
+     0, 0},
+    {"GET", "/v1/allowlist", ALLOWLIST, SGW_BODY_NONE, sgw_route_allowlist_get, 0, 0},
+    {"POST", "/v1/allowlist", ALLOWLIST, SGW_BODY_JSON, sgw_route_allowlist_post, 0, 0},
+    {"DELETE", "/v1/allowlist/{entry}", ALLOWLIST, SGW_BODY_NONE, sgw_route_allowlist_delete, 0, 0},
     {"GET", "/v1/sender-clusters", ANALYSTS, SGW_BODY_NONE, sgw_route_sender_clusters_list, 0, 0},
     {"GET", "/v1/sender-clusters/{id}", ANALYSTS, SGW_BODY_NONE, sgw_route_sender_clusters_get, 0,
      0},

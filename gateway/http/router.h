@@ -14,6 +14,8 @@ enum sgw_body_kind {
     SGW_BODY_NONE = 0,
     SGW_BODY_JSON, /* application/json (UTF-8) required, else 415 */
     SGW_BODY_ANY,  /* any content type, kept up to --max-body (e.g. Kannel's post-url) */
+    /* NDJSON / JSON Lines (UTF-8) required, else 415; kept up to --batch-max-body */
+    SGW_BODY_NDJSON,
 };
 
 /* Route flags. */

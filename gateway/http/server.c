@@ -7,6 +7,7 @@
 #include "gateway/common/mem.h"
 #include "gateway/common/metrics.h"
 #include "gateway/common/timeutil.h"
+#include "gateway/http/cors.h"
 #include "gateway/http/ratelimit.h"
 #include "gateway/http/respond.h"
 #include "gateway/http/router.h"
@@ -93,16 +94,18 @@ authenticate(struct sgw_request *req, int *rejected)
     return SGW_H_OK;
 }
 
+/* ct is the media type mtype, with no charset parameter or a UTF-8 one. */
 static int
-is_json_content_type(const char *ct)
+is_content_type(const char *ct, const char *mtype)
 {
+    size_t n = strlen(mtype);
     if (ct == NULL)
         return 0;
     while (*ct == ' ')
         ct++;
-    if (strncasecmp(ct, "application/json", 16) != 0)
+    if (strncasecmp(ct, mtype, n) != 0)
         return 0;
-    ct += 16;
+    ct += n;
     while (*ct == ' ')
         ct++;
     if (*ct == '\0')
@@ -117,6 +120,31 @@ is_json_content_type(const char *ct)
     if (*cs == '"')
         cs++;
     return strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0;
+}
+
+static int
+is_json_content_type(const char *ct)
+{
+    return is_content_type(ct, "application/json");
+}
+
+/* NDJSON and JSON Lines are the same framing under their common names. application/json-seq
+ * (RFC 7464) is not: its records start with RS, so it is refused rather than half-parsed. */
+static int
+is_ndjson_content_type(const char *ct)
+{
+    return is_content_type(ct, "application/x-ndjson") ||
+           is_content_type(ct, "application/ndjson") || is_content_type(ct, "application/jsonl") ||
+           is_content_type(ct, "application/x-jsonl");
+}
+
+/* Batches have their own, larger body limit. */
+static size_t
+body_limit(const struct sgw_request *req)
+{
+    if (req->route != NULL && req->route->body == SGW_BODY_NDJSON)
+        return (size_t)req->srv->cfg->batch_max_body;
+    return (size_t)req->srv->cfg->max_body;
 }
 
 static enum MHD_Result
@@ -158,6 +186,9 @@ on_headers(struct sgw_request *req, const char *url, const char *version, int *r
         count_header(req->conn, MHD_HTTP_HEADER_HOST) != 1)
         return sgw_respond_error(req, 400, "invalid_request", NULL,
                                  "HTTP/1.1 requests need exactly one Host header");
+    enum sgw_hresult hr;
+    if (sgw_cors_preflight(req, url, &hr))
+        return hr;
     /* HEAD is GET without a body (libmicrohttpd drops the body). */
     req->route = sgw_router_match(strcmp(req->method, "HEAD") == 0 ? "GET" : req->method, url,
                                   allow, sizeof allow);
@@ -167,23 +198,26 @@ on_headers(struct sgw_request *req, const char *url, const char *version, int *r
         return sgw_respond_error(req, 404, "not_found", NULL, "no such route");
     }
     if (req->route->roles != SGW_ROLES_PUBLIC) {
-        enum sgw_hresult hr = authenticate(req, rejected);
+        hr = authenticate(req, rejected);
         if (*rejected)
             return hr;
         *rejected = 1;
     }
-    if (req->route->body == SGW_BODY_JSON) {
+    if (req->route->body == SGW_BODY_JSON || req->route->body == SGW_BODY_NDJSON) {
         const char *ct =
             MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (!is_json_content_type(ct))
+        if (req->route->body == SGW_BODY_JSON && !is_json_content_type(ct))
             return sgw_respond_error(req, 415, "unsupported_media_type", NULL,
                                      "Content-Type must be application/json (UTF-8)");
+        if (req->route->body == SGW_BODY_NDJSON && !is_ndjson_content_type(ct))
+            return sgw_respond_error(req, 415, "unsupported_media_type", NULL,
+                                     "Content-Type must be application/x-ndjson or "
+                                     "application/jsonl (UTF-8)");
         const char *cl =
             MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)req->srv->cfg->max_body) {
+        if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)body_limit(req)) {
             char msg[96];
-            snprintf(msg, sizeof msg, "request body is larger than %ld bytes",
-                     req->srv->cfg->max_body);
+            snprintf(msg, sizeof msg, "request body is larger than %zu bytes", body_limit(req));
             return sgw_respond_error(req, 413, "payload_too_large", NULL, msg);
         }
     }
@@ -194,7 +228,7 @@ on_headers(struct sgw_request *req, const char *url, const char *version, int *r
 static void
 take_body(struct sgw_request *req, const char *data, size_t n)
 {
-    size_t max = (size_t)req->srv->cfg->max_body;
+    size_t max = body_limit(req);
     req->body_seen += n;
     if (req->body_too_large || req->route == NULL || req->route->body == SGW_BODY_NONE)
         return;
@@ -253,7 +287,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
         return MHD_YES; /* answered early: let MHD drain or drop what is left */
     if (*upload_data_size > 0) {
         /* A chunked body far past the limit is an attack or a broken client: stop reading. */
-        if (req->body_seen > 16 * (size_t)srv->cfg->max_body)
+        if (req->body_seen > 16 * body_limit(req))
             return MHD_NO;
         take_body(req, upload_data, *upload_data_size);
         *upload_data_size = 0;
@@ -261,7 +295,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
     }
     if (req->body_too_large) {
         char msg[96];
-        snprintf(msg, sizeof msg, "request body is larger than %ld bytes", srv->cfg->max_body);
+        snprintf(msg, sizeof msg, "request body is larger than %zu bytes", body_limit(req));
         return to_mhd(sgw_respond_error(req, 413, "payload_too_large", NULL, msg));
     }
     if (req->suspended && !atomic_load(&req->done))
@@ -280,7 +314,9 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req == NULL)
         return;
     int64_t elapsed = sgw_monotonic_us() - req->started_us;
-    int metric = req->route ? req->route->metric : sgw_router_unmatched_metric();
+    int metric = req->route       ? req->route->metric
+                 : req->preflight ? sgw_cors_metric()
+                                  : sgw_router_unmatched_metric();
     sgw_metrics_request(metric, req->answered ? req->status : 499, elapsed);
     sgw_debug("event=request req=%s method=%s route=\"%s\" status=%u us=%lld term=%d", req->id,
               req->method, req->route ? req->route->pattern : "-", req->status, (long long)elapsed,
@@ -311,7 +347,7 @@ report_done(void *arg, enum sgw_status st, int64_t id, int replay)
 }
 
 static enum sgw_hresult
-suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job, sgw_db_batch_fn batch)
+suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job, sgw_db_batch_fn batch, int read)
 {
     struct sgw_server *srv = req->srv;
     enum sgw_status st;
@@ -323,7 +359,9 @@ suspend_and_queue(struct sgw_request *req, sgw_db_job_fn job, sgw_db_batch_fn ba
     req->suspended = 1;
     req->counted = 1;
     atomic_fetch_add(&srv->outstanding, 1);
-    if (job != NULL)
+    if (job != NULL && read && srv->reads != NULL)
+        st = sgw_db_readpool_submit(srv->reads, job, report_done, req);
+    else if (job != NULL)
         st = sgw_db_writer_submit_job(srv->writer, job, report_done, req);
     else if (batch != NULL)
         st = sgw_db_writer_submit_batch(srv->writer, batch, report_done, req);
@@ -341,19 +379,25 @@ enum sgw_hresult
 sgw_server_submit(struct sgw_request *req, struct sgw_report *report_take)
 {
     req->report = report_take;
-    return suspend_and_queue(req, NULL, NULL);
+    return suspend_and_queue(req, NULL, NULL, 0);
 }
 
 enum sgw_hresult
 sgw_server_submit_job(struct sgw_request *req, sgw_db_job_fn job)
 {
-    return suspend_and_queue(req, job, NULL);
+    return suspend_and_queue(req, job, NULL, 0);
+}
+
+enum sgw_hresult
+sgw_server_submit_read(struct sgw_request *req, sgw_db_job_fn job)
+{
+    return suspend_and_queue(req, job, NULL, 1);
 }
 
 enum sgw_hresult
 sgw_server_submit_batch(struct sgw_request *req, sgw_db_batch_fn batch)
 {
-    return suspend_and_queue(req, NULL, batch);
+    return suspend_and_queue(req, NULL, batch, 0);
 }
 
 /* --- lifecycle --------------------------------------------------------------------------- */
@@ -458,6 +502,7 @@ sgw_server_start(struct sgw_server *srv)
     if (ur)
         fclose(ur);
     sgw_router_init();
+    sgw_cors_init();
     if (cfg->rate_limit > 0)
         srv->ratelimit = sgw_ratelimit_new(cfg->rate_limit);
 

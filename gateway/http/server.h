@@ -5,6 +5,7 @@
 
 #include "db/keycache.h"
 #include "db/keys.h"
+#include "db/readpool.h"
 #include "db/writer.h"
 #include "gateway/common/config.h"
 #include "gateway/common/status.h"
@@ -22,6 +23,7 @@ struct sgw_server {
     const struct sgw_config *cfg;
     struct MHD_Daemon *daemon;
     struct sgw_db_writer *writer;
+    struct sgw_db_readpool *reads; /* analyst reads; NULL = they queue on the writer */
     struct sgw_db_keycache *keys;
     struct sgw_ratelimit *ratelimit; /* NULL when --rate-limit 0 */
     struct sgw_intake_ctx intake;
@@ -44,6 +46,7 @@ struct sgw_request {
     int64_t started_us; /* monotonic */
     unsigned status;    /* answered status, for metrics and logs */
     int answered;
+    int preflight; /* a CORS preflight (OPTIONS), answered without a route */
 
     char *body; /* accumulated request body (owned) */
     size_t body_len, body_cap;
@@ -91,6 +94,10 @@ enum sgw_hresult sgw_server_submit(struct sgw_request *req, struct sgw_report *r
 /* Same for a database job (see sgw_db_writer_submit_job). The job is called with the request
  * as its arg: it reads its inputs from and leaves its results in req->ctx. */
 enum sgw_hresult sgw_server_submit_job(struct sgw_request *req, sgw_db_job_fn job);
+
+/* Same for a read-only job (GET routes): it runs on the read pool, in autocommit, on a
+ * connection that refuses writes. */
+enum sgw_hresult sgw_server_submit_read(struct sgw_request *req, sgw_db_job_fn job);
 
 /* Same for a batch job (see sgw_db_writer_submit_batch): args are the requests, whose
  * req->ctx hold each one's inputs and results. */

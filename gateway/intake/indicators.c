@@ -1116,10 +1116,10 @@ match_window(struct scan *sc, size_t a, size_t b)
             we++;
     }
     struct sgw_phone_hit hits[PHONE_HITS];
-    int k = sgw_phone_find(sc->s + ws, we - ws, sc->region, PHONE_TRIES, hits, PHONE_HITS);
+    int k = sgw_phone_find_cached(sc->s + ws, we - ws, sc->region, PHONE_TRIES, hits, PHONE_HITS);
     /* Chinese text reported abroad still carries Chinese numbers (13912345678). */
     if (k == 0 && sc->han && !region_is_cn(sc->region))
-        k = sgw_phone_find(sc->s + ws, we - ws, "CN", PHONE_TRIES, hits, PHONE_HITS);
+        k = sgw_phone_find_cached(sc->s + ws, we - ws, "CN", PHONE_TRIES, hits, PHONE_HITS);
     for (int j = 0; j < k; j++) {
         size_t s = ws + hits[j].start, e = ws + hits[j].end;
         if (overlaps(sc, s, e))

@@ -1,9 +1,11 @@
-/* Per-thread, direct-mapped caches in front of sgw_phone_to_e164 and sgw_phone_geocode. Spam
+/* Per-thread, direct-mapped caches in front of sgw_phone_to_e164, sgw_phone_geocode and
+ * sgw_phone_find. Spam
  * senders and repeat reporters recur, and parsing costs tens of microseconds of ICU regex work per
  * number. No locks: each HTTP thread has its own table, freed when the thread exits. */
 #include "gateway/common/hash.h"
 #include "gateway/common/mem.h"
 #include "gateway/intake/phone.h"
+#include "gateway/intake/phone_find.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -22,7 +24,7 @@ struct slot {
     char e164[24];
 };
 
-static pthread_key_t tls_key, geo_key;
+static pthread_key_t tls_key, geo_key, find_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void
@@ -30,6 +32,7 @@ make_key(void)
 {
     pthread_key_create(&tls_key, free);
     pthread_key_create(&geo_key, free);
+    pthread_key_create(&find_key, free);
 }
 
 #define GEO_SLOTS 4096
@@ -126,4 +129,62 @@ sgw_phone_geocode_cached(const char *e164, const char *lang, char *out, size_t o
     }
     memcpy(out, s->place, strlen(s->place) + 1);
     return 0;
+}
+
+/* Text windows around digit runs, as the indicator scanner hands them to the matcher: a
+ * campaign's call-back number recurs in every copy, and each matcher call costs 15-50 us. */
+#define FIND_SLOTS 4096
+#define FIND_TEXT 96
+#define FIND_HITS 4
+
+struct find_slot {
+    uint64_t hash; /* 0 = empty */
+    unsigned short len;
+    char text[FIND_TEXT];
+    char region[3];
+    signed char n; /* hits, or -1 for the matcher's error */
+    int max_tries;
+    struct sgw_phone_hit hits[FIND_HITS];
+};
+
+int
+sgw_phone_find_cached(const char *text, size_t len, const char *region, int max_tries,
+                      struct sgw_phone_hit *out, size_t cap)
+{
+    const char *r = region ? region : "";
+    char key[FIND_TEXT + 1];
+
+    if (len > FIND_TEXT || strlen(r) > 2 || cap > FIND_HITS)
+        return sgw_phone_find(text, len, region, max_tries, out, cap);
+    memcpy(key, text, len);
+    key[len] = '\0';
+    if (memchr(text, '\0', len) != NULL)
+        return sgw_phone_find(text, len, region, max_tries, out, cap);
+
+    pthread_once(&once, make_key);
+    struct find_slot *table = pthread_getspecific(find_key);
+    if (table == NULL) {
+        table = sgw_xcalloc(FIND_SLOTS, sizeof *table);
+        pthread_setspecific(find_key, table);
+    }
+    uint64_t h = sgw_hash_pair(key, r);
+    struct find_slot *s = &table[h & (FIND_SLOTS - 1)];
+    if (!(s->hash == h && s->len == len && memcmp(s->text, text, len) == 0 &&
+          strcmp(s->region, r) == 0 && s->max_tries == max_tries)) {
+        struct sgw_phone_hit hits[FIND_HITS];
+        int k = sgw_phone_find(text, len, region, max_tries, hits, FIND_HITS);
+        s->hash = h;
+        s->len = (unsigned short)len;
+        memcpy(s->text, text, len);
+        snprintf(s->region, sizeof s->region, "%s", r);
+        s->max_tries = max_tries;
+        s->n = (signed char)k;
+        if (k > 0)
+            memcpy(s->hits, hits, (size_t)k * sizeof hits[0]);
+    }
+    if (s->n < 0)
+        return -1;
+    size_t n = (size_t)s->n < cap ? (size_t)s->n : cap;
+    memcpy(out, s->hits, n * sizeof out[0]);
+    return (int)n;
 }

@@ -23,6 +23,11 @@ struct sgw_phone_hit {
 int sgw_phone_find(const char *text, size_t len, const char *region, int max_tries,
                    struct sgw_phone_hit *out, size_t cap);
 
+/* The same through a per-thread cache of recent windows (gateway/intake/phone_cache.c): same
+ * answers, computed once per distinct (text, region, max_tries). */
+int sgw_phone_find_cached(const char *text, size_t len, const char *region, int max_tries,
+                          struct sgw_phone_hit *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,18 +8,19 @@ SGW_PACKAGES=(
     build-essential cmake pkg-config
     libmicrohttpd-dev libjansson-dev libpq-dev
     check libsubunit-dev
-    libphonenumber-dev libutf8proc-dev libicu-dev libpsl-dev libssl-dev
+    libphonenumber-dev libutf8proc-dev libicu-dev libpsl-dev libidn2-dev libssl-dev
     postgresql-15 postgresql-contrib
     curl ca-certificates
 )
 
-# Extra packages tests/run needs (free-port lookup, test helpers, the STIX schema validator).
+# Extra packages tests/run needs (free-port lookup, test helpers, the STIX schema validator,
+# Kannel, and nginx + openssl for the check of deploy/nginx-spamgw.conf).
 # shellcheck disable=SC2034
-SGW_TEST_PACKAGES=(python3 python3-jsonschema kannel kannel-extras)
+SGW_TEST_PACKAGES=(python3 python3-jsonschema kannel kannel-extras nginx-light openssl)
 
 # Extra packages only the benchmarks need (tests/bench); tests/run does not install them.
 # shellcheck disable=SC2034
-SGW_BENCH_PACKAGES=(wrk nginx-light)
+SGW_BENCH_PACKAGES=(wrk nginx-light time)
 
 # Prints, one per line, the packages of "$@" that are not installed.
 sgw_missing_packages() {
@@ -44,8 +45,19 @@ sgw_ensure_packages() {
     command -v apt-get >/dev/null 2>&1 ||
         sgw_die "missing packages (${missing[*]}) and no apt-get: this needs Debian 12"
     sgw_warn "installing missing packages: ${missing[*]}"
-    sgw_privileged env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
-        sgw_die "apt-get update failed"
-    sgw_privileged env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" ||
-        sgw_die "apt-get install failed for: ${missing[*]}"
+    # No package may start its service (nginx on port 80, PostgreSQL's default cluster on 5432,
+    # Kannel): spamgw's scripts start their own private instances. policy-rc.d is Debian's
+    # switch for that; it is removed again unless it was there before.
+    local guard=/usr/sbin/policy-rc.d made=0 rc=0
+    if [[ ! -e $guard ]] &&
+        sgw_privileged sh -c "printf '#!/bin/sh\n# spamgw: no service starts during this install\nexit 101\n' >$guard && chmod 0755 $guard"; then
+        made=1
+    fi
+    sgw_privileged env DEBIAN_FRONTEND=noninteractive apt-get update -q || rc=1
+    if ((rc == 0)); then
+        sgw_privileged env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" || rc=2
+    fi
+    if ((made)); then sgw_privileged rm -f "$guard"; fi
+    ((rc != 1)) || sgw_die "apt-get update failed"
+    ((rc != 2)) || sgw_die "apt-get install failed for: ${missing[*]}"
 }

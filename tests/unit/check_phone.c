@@ -2,6 +2,7 @@
  * normalisation, region lookup and the offline geocoder, exact-fit buffer bounds, and many threads
  * geocoding at once. Expected strings are what Debian's libphonenumber 8.12 data says. */
 #include "gateway/intake/phone.h"
+#include "gateway/intake/phone_find.h"
 
 #include <check.h>
 #include <pthread.h>
@@ -377,6 +378,50 @@ START_TEST(test_geocode_cached_agrees)
 }
 END_TEST
 
+/* The window cache answers exactly what the matcher answers, for repeated windows, the same
+ * text under another region, fewer slots than hits, and windows too long to cache. */
+START_TEST(test_find_cached_agrees)
+{
+    static const char *const texts[] = {
+        "call 212-555-0142 now",
+        "txt 07781 482 378 or 0800 123 4567",
+        "\xe5\x8a\xa0\xe5\xbe\xae 13912345678",
+        "+44 7781 482378 and +1 (212) 555-0142 and +86 139 1234 5678 and 0207 946 0018",
+        "no digits here",
+        "2022-03-05 10:30:00",
+        "123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890"
+        "1"
+        "23456789 +1 212 555 0142",
+    };
+    static const char *const regions[] = {"US", "GB", "CN", NULL};
+    int found = 0;
+    for (int round = 0; round < 3; round++) {
+        for (size_t t = 0; t < NELEM(texts); t++) {
+            for (size_t r = 0; r < NELEM(regions); r++) {
+                for (size_t cap = 1; cap <= 4; cap += 3) {
+                    struct sgw_phone_hit a[4], b[4];
+                    memset(a, 0, sizeof a);
+                    memset(b, 0, sizeof b);
+                    size_t len = strlen(texts[t]);
+                    int na = sgw_phone_find(texts[t], len, regions[r], 8, a, cap);
+                    int nb = sgw_phone_find_cached(texts[t], len, regions[r], 8, b, cap);
+                    ck_assert_msg(na == nb, "'%s' region %s cap %zu: %d vs %d cached", texts[t],
+                                  regions[r] ? regions[r] : "-", cap, na, nb);
+                    found += na > 0 ? na : 0;
+                    for (int i = 0; i < na; i++) {
+                        ck_assert_int_eq(a[i].start, b[i].start);
+                        ck_assert_int_eq(a[i].end, b[i].end);
+                        ck_assert_str_eq(a[i].e164, b[i].e164);
+                    }
+                }
+            }
+        }
+    }
+    ck_assert_msg(found >= 3 * 8, "only %d numbers found: the texts do not exercise the cache",
+                  found);
+}
+END_TEST
+
 static Suite *
 phone_suite(void)
 {
@@ -388,6 +433,7 @@ phone_suite(void)
     tcase_add_loop_test(tc, test_fast_path_agrees, 0, (int)NELEM(fast_cases));
     tcase_add_test(tc, test_fast_path_rejects);
     tcase_add_test(tc, test_geocode_cached_agrees);
+    tcase_add_test(tc, test_find_cached_agrees);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bounds");

@@ -45,7 +45,7 @@ static const struct match_case match_cases[] = {
     {"GET", "", 0, ""},
     {"POST", "/v1/reports/", 0, ""},
     {"POST", "/v1/reports/1", 0, "GET"}, /* GET /v1/reports/{id} exists */
-    {"DELETE", "/v1/campaigns/7", 0, "GET"},
+    {"DELETE", "/v1/campaigns/7", 0, "GET, PATCH"},
     {"GET", "/v1/campaigns/", 0, ""},
     {"GET", "/v1/campaigns/7/x", 0, ""},
     {"POST", "/v1/report", 0, ""},
@@ -60,6 +60,27 @@ static const struct match_case match_cases[] = {
     {"GET", "/healthz?verbose=1", 0, ""},
     {"GET", "/HEALTHZ", 0, ""},
     {"GET", "/metrics/x", 0, ""},
+    {"PUT", "/v1/keys", 0, "POST, GET"},
+    {"GET", "/v1/keys/7", 0, "DELETE"},
+    {"DELETE", "/v1/keys/", 0, ""},
+    {"DELETE", "/v1/keys/7/x", 0, ""},
+    /* The batch route's literal ':' is not a path segment: no overlap with /v1/reports{,/{id}}. */
+    {"POST", "/v1/reports:batch", 1, NULL},
+    {"GET", "/v1/reports:batch", 0, "POST"},
+    {"PUT", "/v1/reports:batch", 0, "POST"},
+    {"POST", "/v1/reports:batch/", 0, ""},
+    {"POST", "/v1/reports:batchx", 0, ""},
+    {"POST", "/v1/reports:", 0, ""},
+    {"POST", "/v1/reports:BATCH", 0, ""},
+    {"POST", "/v1/reports/:batch", 0, "GET"}, /* an {id} segment, GET only */
+    /* Verdicts and the allowlist. */
+    {"GET", "/v1/allowlist", 1, NULL},
+    {"POST", "/v1/allowlist", 1, NULL},
+    {"PUT", "/v1/allowlist", 0, "GET, POST"},
+    {"GET", "/v1/allowlist/x.com", 0, "DELETE"},
+    {"DELETE", "/v1/allowlist/", 0, ""},
+    {"POST", "/v1/campaigns/7/verdicts", 0, "GET"},
+    {"GET", "/v1/campaigns/7/verdicts/1", 0, ""},
 };
 
 START_TEST(test_match_table)
@@ -95,6 +116,18 @@ static const struct route_props route_props[] = {
     {"GET", "/metrics", SGW_ROLES_PUBLIC, SGW_BODY_NONE},
     {"GET", "/v1/reports/1", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_NONE},
     {"GET", "/v1/campaigns/1", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_NONE},
+    {"POST", "/v1/keys", SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_JSON},
+    {"GET", "/v1/keys", SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_NONE},
+    {"DELETE", "/v1/keys/7", SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_NONE},
+    {"POST", "/v1/reports:batch", SGW_ROLE_BIT(SGW_ROLE_RELAY), SGW_BODY_NDJSON},
+    {"PATCH", "/v1/campaigns/1", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_JSON},
+    {"GET", "/v1/campaigns/1/verdicts", SGW_ROLE_BIT(SGW_ROLE_ANALYST), SGW_BODY_NONE},
+    {"GET", "/v1/allowlist", SGW_ROLE_BIT(SGW_ROLE_ANALYST) | SGW_ROLE_BIT(SGW_ROLE_ADMIN),
+     SGW_BODY_NONE},
+    {"POST", "/v1/allowlist", SGW_ROLE_BIT(SGW_ROLE_ANALYST) | SGW_ROLE_BIT(SGW_ROLE_ADMIN),
+     SGW_BODY_JSON},
+    {"DELETE", "/v1/allowlist/%2B12125550100",
+     SGW_ROLE_BIT(SGW_ROLE_ANALYST) | SGW_ROLE_BIT(SGW_ROLE_ADMIN), SGW_BODY_NONE},
 };
 
 /* Who may call what: reports only with a reporter or relay key; probes and metrics public. */

@@ -1,0 +1,35 @@
+/* The read pool: threads with read-only connections of their own for the analyst API, so
+ * dashboards never queue behind (or hold up) the writers' group commits. Jobs run in
+ * autocommit on a connection with default_transaction_read_only on, so a read route cannot
+ * write by mistake. A full queue, a stopping pool or an unreachable database fail the job
+ * at once (the request gets 503): reads are retried by clients, never by the gateway. */
+#ifndef SGW_DB_READPOOL_H
+#define SGW_DB_READPOOL_H
+
+#include "db/writer.h"
+
+struct sgw_db_readpool_config {
+    const char *url;
+    int threads;               /* one connection each */
+    int capacity;              /* queued jobs before SGW_BUSY */
+    long statement_timeout_ms; /* per read */
+};
+
+struct sgw_db_readpool; /* opaque */
+
+/* Returns a pool (free with sgw_db_readpool_free); copies cfg. Connections open lazily. */
+struct sgw_db_readpool *sgw_db_readpool_new(const struct sgw_db_readpool_config *cfg);
+int sgw_db_readpool_start(struct sgw_db_readpool *p); /* 0 or -1 */
+/* Runs what is queued, then joins the threads. */
+void sgw_db_readpool_stop(struct sgw_db_readpool *p);
+void sgw_db_readpool_free(struct sgw_db_readpool *p); /* accepts NULL */
+
+/* Queues job; done(arg, status, 0, 0) is called from a pool thread with the job's status, or
+ * SGW_DATABASE when no connection could be made. Returns SGW_OK when queued, SGW_BUSY when
+ * full or stopping (done is then never called). */
+enum sgw_status sgw_db_readpool_submit(struct sgw_db_readpool *p, sgw_db_job_fn job,
+                                       sgw_db_done_fn done, void *arg);
+
+long sgw_db_readpool_depth(void *p); /* queued jobs; gauge-compatible signature */
+
+#endif
