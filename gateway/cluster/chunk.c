@@ -152,6 +152,11 @@ struct agg {
 
 enum { NPARAM_MAX = 11 };
 
+struct sender_agg {
+    const char *kind;
+    struct agg counts; /* reports, first, last */
+};
+
 struct mrow {
     int64_t k1, k2, member;
     int16_t scope;
@@ -736,8 +741,9 @@ write_rest(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss, char
     static const unsigned asg_oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8, SGW_OID_TEXT};
     static const unsigned ind_oids[] = {SGW_OID_TEXT, SGW_OID_INT8, SGW_OID_INT8};
     static const unsigned rep_oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_BYTEA, SGW_OID_INT8};
-    static const unsigned snd_oids[] = {SGW_OID_TEXT, SGW_OID_TEXT, SGW_OID_INT8,
-                                        SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT4};
+    static const unsigned snd_oids[] = {SGW_OID_TEXT, SGW_OID_TEXT,        SGW_OID_INT8,
+                                        SGW_OID_INT8, SGW_OID_INT8,        SGW_OID_INT4,
+                                        SGW_OID_INT8, SGW_OID_TIMESTAMPTZ, SGW_OID_TIMESTAMPTZ};
     static const unsigned cl_oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT4};
     static const unsigned mg_oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8,
                                        SGW_OID_TIMESTAMPTZ};
@@ -787,29 +793,41 @@ write_rest(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss, char
             return st;
     }
 
-    /* Senders' kinds, from the rows that named them. */
-    struct sgw_map *kinds = sgw_map_new(sizeof(const char *));
+    /* Senders' kinds and per-sender counts (reports, first and last seen), from the rows that
+     * named them: every sender of the chunk is written, not only the dirty ones. */
+    struct sgw_map *kinds = sgw_map_new(sizeof(struct sender_agg));
     for (size_t i = 0; i < k->n; i++) {
-        if (k->rows[i].sender && k->rows[i].kind_known)
-            *(const char **)sgw_map_sput(kinds, k->rows[i].sender, NULL) = k->rows[i].kind;
+        if (k->rows[i].sender && k->rows[i].kind_known) {
+            struct sender_agg *sa = sgw_map_sput(kinds, k->rows[i].sender, NULL);
+            sa->kind = k->rows[i].kind;
+            agg_add(&sa->counts, k->rows[i].at);
+        }
     }
-    begin_arrays(k, 6);
+    begin_arrays(k, 9);
     const char *sender;
     struct sgw_senders_row *sr;
     pos = 0;
     while ((pos = sgw_senders_next_sender(ss, pos, &sender, &sr)) != 0) {
-        if (!sr->dirty)
+        struct sender_agg *sa = sgw_map_sget(kinds, sender);
+        if (!sr->dirty && sa == NULL)
             continue;
-        const char **kind = sgw_map_sget(kinds, sender);
         sgw_pgarray_text(&k->arr[0], sender);
-        sgw_pgarray_text(&k->arr[1], kind ? *kind : "unknown");
+        sgw_pgarray_text(&k->arr[1], sa ? sa->kind : "unknown");
         sgw_pgarray_int8(&k->arr[2], sgw_cluster_member_key(sender));
         sgw_pgarray_int8(&k->arr[3], sr->cluster_id);
         sgw_pgarray_int8(&k->arr[4], sr->first_report);
         sgw_pgarray_int4(&k->arr[5], sr->unions);
+        sgw_pgarray_int8(&k->arr[6], sa ? sa->counts.reports : 0);
+        if (sa) {
+            sgw_pgarray_time(&k->arr[7], sa->counts.first);
+            sgw_pgarray_time(&k->arr[8], sa->counts.last);
+        } else {
+            sgw_pgarray_null(&k->arr[7]);
+            sgw_pgarray_null(&k->arr[8]);
+        }
     }
     sgw_map_free(kinds);
-    if (k->arr[0].n > 0 && (st = run(db, k, SGW_STMT_cluster_senders_upsert, 6, snd_oids, "senders",
+    if (k->arr[0].n > 0 && (st = run(db, k, SGW_STMT_cluster_senders_upsert, 9, snd_oids, "senders",
                                      err, errsz)) != SGW_OK)
         return st;
 

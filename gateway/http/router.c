@@ -29,6 +29,14 @@ enum sgw_hresult sgw_route_campaign_cities(struct sgw_request *req);
 enum sgw_hresult sgw_route_campaign_indicators(struct sgw_request *req);
 enum sgw_hresult sgw_route_campaign_reports(struct sgw_request *req);
 enum sgw_hresult sgw_route_campaign_timeline(struct sgw_request *req);
+enum sgw_hresult sgw_route_sender_clusters_list(struct sgw_request *req);
+enum sgw_hresult sgw_route_sender_clusters_get(struct sgw_request *req);
+enum sgw_hresult sgw_route_sender_cluster_senders(struct sgw_request *req);
+enum sgw_hresult sgw_route_senders_get(struct sgw_request *req);
+enum sgw_hresult sgw_route_cities_list(struct sgw_request *req);
+enum sgw_hresult sgw_route_cities_get(struct sgw_request *req);
+enum sgw_hresult sgw_route_city_campaigns(struct sgw_request *req);
+enum sgw_hresult sgw_route_stats_get(struct sgw_request *req);
 
 #define WRITERS (SGW_ROLE_BIT(SGW_ROLE_REPORTER) | SGW_ROLE_BIT(SGW_ROLE_RELAY))
 #define ANALYSTS SGW_ROLE_BIT(SGW_ROLE_ANALYST)
@@ -69,6 +77,16 @@ static struct sgw_route routes[] = {
      0},
     {"GET", "/v1/campaigns/{id}/timeline", ANALYSTS, SGW_BODY_NONE, sgw_route_campaign_timeline, 0,
      0},
+    {"GET", "/v1/sender-clusters", ANALYSTS, SGW_BODY_NONE, sgw_route_sender_clusters_list, 0, 0},
+    {"GET", "/v1/sender-clusters/{id}", ANALYSTS, SGW_BODY_NONE, sgw_route_sender_clusters_get, 0,
+     0},
+    {"GET", "/v1/sender-clusters/{id}/senders", ANALYSTS, SGW_BODY_NONE,
+     sgw_route_sender_cluster_senders, 0, 0},
+    {"GET", "/v1/senders/{sender}", ANALYSTS, SGW_BODY_NONE, sgw_route_senders_get, 0, 0},
+    {"GET", "/v1/cities", ANALYSTS, SGW_BODY_NONE, sgw_route_cities_list, 0, 0},
+    {"GET", "/v1/cities/{city}", ANALYSTS, SGW_BODY_NONE, sgw_route_cities_get, 0, 0},
+    {"GET", "/v1/cities/{city}/campaigns", ANALYSTS, SGW_BODY_NONE, sgw_route_city_campaigns, 0, 0},
+    {"GET", "/v1/stats", ANALYSTS, SGW_BODY_NONE, sgw_route_stats_get, 0, 0},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

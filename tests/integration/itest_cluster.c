@@ -434,6 +434,11 @@ static const char *const tables[] = {
     "campaign_hours",
     "campaign_facets",
     "campaign_samples",
+    "city_campaign_counts",
+    "sender_cluster_cities",
+    "report_minutes",
+    "entity_totals",
+    "campaign_status_counts",
 };
 
 START_TEST(test_crash_equality)
@@ -536,6 +541,38 @@ START_TEST(test_crash_equality)
                                       " JOIN campaign_samples s ON s.campaign_id = x.k"
                                       " WHERE s.last_report <> x.l"),
                      0);
+    /* schema/006's roll-ups agree with what they summarise, merges included. */
+    static const char *const agree[] = {
+        "SELECT count(*) FROM senders s FULL JOIN (SELECT sender, count(*) AS n,"
+        " min(ingested_at) AS f, max(ingested_at) AS l FROM reports WHERE sender_kind <> 'unknown'"
+        " AND sender <> '' GROUP BY 1) x USING (sender) WHERE s.reports IS DISTINCT FROM x.n"
+        " OR s.first_seen IS DISTINCT FROM x.f OR s.last_seen IS DISTINCT FROM x.l",
+        "SELECT count(*) FROM (SELECT coalesce(c.merged_into, c.id) AS id, sum(s.reports) AS n"
+        " FROM senders s JOIN sender_clusters c ON c.id = s.cluster_id GROUP BY 1) x"
+        " FULL JOIN (SELECT id, reports FROM sender_clusters WHERE merged_into IS NULL) y"
+        " USING (id) WHERE x.n IS DISTINCT FROM y.reports",
+        "SELECT count(*) FROM sender_cluster_cities s FULL JOIN (SELECT coalesce(c.merged_into,"
+        " c.id) AS cluster_id, a.city_key, count(*) AS n FROM report_assignments a"
+        " JOIN sender_clusters c ON c.id = a.sender_cluster_id WHERE a.city_key IS NOT NULL"
+        " GROUP BY 1, 2) x USING (cluster_id, city_key) WHERE s.reports IS DISTINCT FROM x.n",
+        "SELECT count(*) FROM city_campaign_counts c FULL JOIN (SELECT city_key, count(*) AS n"
+        " FROM campaign_cities GROUP BY 1) x USING (city_key)"
+        " WHERE coalesce(c.campaigns, 0) <> coalesce(x.n, 0)",
+        "SELECT count(*) FROM report_minutes m FULL JOIN (SELECT floor(date_part('epoch',"
+        " r.ingested_at) / 60)::bigint AS minute, count(*) AS n FROM report_assignments a"
+        " JOIN reports r ON r.id = a.report_id GROUP BY 1) x USING (minute)"
+        " WHERE m.reports IS DISTINCT FROM x.n",
+        "SELECT count(*) FROM campaign_status_counts s FULL JOIN (SELECT status, count(*) AS n"
+        " FROM campaigns WHERE merged_into IS NULL GROUP BY 1) x USING (status)"
+        " WHERE coalesce(s.campaigns, 0) <> coalesce(x.n, 0)",
+        "SELECT count(*) FROM entity_totals WHERE reports <> (SELECT count(*) FROM"
+        " report_assignments) OR sender_clusters <> (SELECT count(*) FROM sender_clusters"
+        " WHERE merged_into IS NULL) OR senders <> (SELECT count(*) FROM senders)"
+        " OR cities <> (SELECT count(*) FROM cities)",
+    };
+    for (size_t q = 0; q < sizeof agree / sizeof agree[0]; q++)
+        ck_assert_msg(scalar_ll(a.url, agree[q]) == 0, "roll-up disagrees: %s", agree[q]);
+    ck_assert(scalar_ll(a.url, "SELECT count(*) FROM sender_cluster_merges") > 0);
 
     /* Reading back through the API (the shared gateway still runs on database a). */
     ck_assert_msg(

@@ -119,6 +119,21 @@ static const struct params params[] = {
     {"api_campaign_reports", {"$merged", "$report", "51", NULL}},
     {"api_campaign_timeline", {"$campaign", "hour", "NULL", "NULL", NULL}},
     {"api_campaign_timeline", {"$campaign", "day", "$since_us", "$until_us", NULL}},
+    {"api_sender_clusters_by_reports",
+     {"0", "9223372036854775807", "9223372036854775807", "51", NULL}},
+    {"api_sender_clusters_by_senders",
+     {"0", "9223372036854775807", "9223372036854775807", "51", NULL}},
+    {"api_sender_clusters_by_last_seen", {"0", "infinity", "9223372036854775807", "51", NULL}},
+    {"api_sender_cluster_json", {"$cluster", NULL}},
+    {"api_sender_cluster_senders", {"$cluster", "9223372036854775807", "", "51", NULL}},
+    {"api_sender_json", {"$sender", "US", "New York, NY", NULL}},
+    {"api_cities_by_reports", {"9223372036854775807", "", "51", NULL}},
+    {"api_cities_by_reports_country", {"US", "9223372036854775807", "", "51", NULL}},
+    {"api_cities_by_last_seen", {"infinity", "", "51", NULL}},
+    {"api_cities_by_last_seen_country", {"US", "infinity", "", "51", NULL}},
+    {"api_city_json", {"$city", NULL}},
+    {"api_city_campaigns", {"$city", "9223372036854775807", "9223372036854775807", "51", NULL}},
+    {"api_stats_json", {NULL}},
 };
 
 static const char *

@@ -105,6 +105,27 @@ START_TEST(test_long_text_stays_valid)
 }
 END_TEST
 
+/* The city routes take a key with '/' written '~' as a URL-safe id: no key may hold a '~',
+ * whatever text and country a report carries. */
+START_TEST(test_keys_never_hold_tilde)
+{
+    static const char *const texts[] = {"~",     "New~York",  "~~, NY",           "a~b, CA",
+                                        "深~圳", "x ~ y ~ z", "Springfield~, IL", "~NYC~"};
+    static const char *const countries[] = {NULL, "US", "CN", "ZZ"};
+    struct sgw_city out;
+    for (size_t t = 0; t < NELEM(texts); t++) {
+        for (size_t c = 0; c < NELEM(countries); c++) {
+            if (sgw_city_parse(texts[t], countries[c], &out) == 0)
+                ck_assert_msg(strchr(out.key, '~') == NULL, "%s -> %s", texts[t], out.key);
+        }
+    }
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        ck_assert_int_eq(sgw_city_parse(cases[i].text, cases[i].country, &out), 0);
+        ck_assert(strchr(out.key, '~') == NULL);
+    }
+}
+END_TEST
+
 int
 main(void)
 {
@@ -113,6 +134,7 @@ main(void)
     tcase_add_loop_test(tc, test_table, 0, (int)NELEM(cases));
     tcase_add_test(tc, test_blank_and_priority);
     tcase_add_test(tc, test_long_text_stays_valid);
+    tcase_add_test(tc, test_keys_never_hold_tilde);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
