@@ -54,7 +54,7 @@ sgw_route_cities_list(struct sgw_request *req)
     int have_cursor, have_country;
 
     if (atomic_load(&req->done))
-        return sgw_read_rows_list(req, 2);
+        return sgw_read_rows_list(req, 2, "cities");
     sgw_query_collect(req->conn, &q);
     if (sgw_query_check(&q, allowed, &err) != 0 ||
         sgw_query_enum(&q, "sort", sorts, "reports", &sort, &err) != 0 ||
@@ -165,7 +165,7 @@ sgw_route_city_campaigns(struct sgw_request *req)
         struct sgw_read_rows *r = sgw_read_rows_of(req);
         if (r != NULL && req->result == SGW_OK && r->nrows == 0)
             return not_found(req, r);
-        return sgw_read_rows_list(req, 2);
+        return sgw_read_rows_list(req, 2, "campaigns");
     }
     sgw_query_collect(req->conn, &q);
     const char *seg = req->path + strlen(PREFIX);

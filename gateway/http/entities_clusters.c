@@ -30,7 +30,7 @@ sgw_route_sender_clusters_list(struct sgw_request *req)
     int have_cursor;
 
     if (atomic_load(&req->done))
-        return sgw_read_rows_list(req, 2);
+        return sgw_read_rows_list(req, 2, "sender_clusters");
     sgw_query_collect(req->conn, &q);
     if (sgw_query_check(&q, allowed, &err) != 0 ||
         sgw_query_enum(&q, "sort", sorts, "reports", &sort, &err) != 0 ||
@@ -101,7 +101,7 @@ sgw_route_sender_cluster_senders(struct sgw_request *req)
             snprintf(msg, sizeof msg, "no sender cluster with id %s", r->params[0]);
             return sgw_respond_error(req, 404, "not_found", "id", msg);
         }
-        return sgw_read_rows_list(req, 2);
+        return sgw_read_rows_list(req, 2, "senders");
     }
     if (path_id(req->path, id, sizeof id) != 0)
         return sgw_respond_error(req, 400, "invalid_field", "id",

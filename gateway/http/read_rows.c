@@ -113,7 +113,7 @@ puts_(struct buf *b, const char *s)
 }
 
 enum sgw_hresult
-sgw_read_rows_list(struct sgw_request *req, int nkeys)
+sgw_read_rows_list(struct sgw_request *req, int nkeys, const char *collection)
 {
     struct sgw_read_rows *r = sgw_read_rows_of(req);
     struct buf b = {0};
@@ -125,7 +125,9 @@ sgw_read_rows_list(struct sgw_request *req, int nkeys)
         return sgw_respond_status(req, SGW_INTERNAL);
     if (req->result != SGW_OK)
         return sgw_respond_status(req, req->result);
-    puts_(&b, "{\"items\":[");
+    puts_(&b, "{\"");
+    puts_(&b, collection);
+    puts_(&b, "\":[");
     for (int i = 0; i < r->nrows && shown < r->limit; i++) {
         const char *item = sgw_read_rows_get(r, i, 0);
         if (item == NULL)

@@ -5,7 +5,8 @@
  * the job that got it.
  *
  * Lists ask for limit + 1 rows, each (item JSON, cursor field, ...): sgw_read_rows_list answers
- * {"items": [...], "next_cursor": "..." or null}, the cursor naming the last item shown. */
+ * {"<collection>": [...], "next_cursor": "..." or null}, the cursor naming the last item shown
+ * (the collection is the list's own name, "cities", as in every list of the API). */
 #ifndef SGW_READ_ROWS_H
 #define SGW_READ_ROWS_H
 
@@ -40,7 +41,7 @@ const char *sgw_read_rows_get(const struct sgw_read_rows *r, int row, int col);
 /* Answers the second call of a list route: 503/500 when the job failed, else 200 with the
  * items of the first r->limit rows whose column 0 is not NULL, and a next_cursor of kind
  * r->kind from columns 1..nkeys of the last one shown when the statement returned more. */
-enum sgw_hresult sgw_read_rows_list(struct sgw_request *req, int nkeys);
+enum sgw_hresult sgw_read_rows_list(struct sgw_request *req, int nkeys, const char *collection);
 
 /* Decodes the "cursor" parameter of q into nkeys fields (pointing into buf, SGW_CURSOR_MAX
  * bytes); *present 0 when absent. 0, or -1 with err (invalid_cursor). */

@@ -159,6 +159,20 @@ jstr(json_t *o, const char *key)
 
 /* Walks a list from base (which has a '?') page by page; returns the newline-joined values of
  * member key of every item (integers or strings) and the number of pages. Caller frees. */
+
+/* A list page's items: every list names its collection ("cities", "campaigns", ...). */
+static json_t *
+page_items(json_t *j)
+{
+    static const char *const names[] = {"cities", "campaigns", "sender_clusters", "senders"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        json_t *a = json_object_get(j, names[k]);
+        if (json_is_array(a))
+            return a;
+    }
+    return NULL;
+}
+
 static char *
 walk(const char *base, const char *key, int *pages)
 {
@@ -170,7 +184,7 @@ walk(const char *base, const char *key, int *pages)
     for (;;) {
         snprintf(path, sizeof path, "%s%s%s", base, cursor[0] ? "&cursor=" : "", cursor);
         json_t *j = get(path);
-        json_t *items = json_object_get(j, "items"), *it;
+        json_t *items = page_items(j), *it;
         size_t i;
         ck_assert(json_is_array(items));
         (*pages)++;
@@ -468,7 +482,7 @@ START_TEST(test_sender_clusters)
     json_t *j = get("/v1/sender-clusters?limit=500");
     json_t *it;
     size_t i;
-    json_array_foreach(json_object_get(j, "items"), i, it)
+    json_array_foreach(json_object_get(j, "sender_clusters"), i, it)
     {
         char id[24];
         snprintf(id, sizeof id, "%lld", jint(it, "id"));
@@ -642,7 +656,7 @@ START_TEST(test_cities)
     /* Each city's numbers against the base tables. */
     json_t *j = get("/v1/cities?limit=500"), *it;
     size_t i;
-    json_array_foreach(json_object_get(j, "items"), i, it)
+    json_array_foreach(json_object_get(j, "cities"), i, it)
     {
         const char *key = jstr(it, "key");
         ck_assert_int_eq(
@@ -701,7 +715,7 @@ START_TEST(test_cities)
     ck_assert_int_eq(
         sql_ll("SELECT count(*) FROM campaign_cities WHERE city_key = 'US/TX/houston'", NULL), 6);
     j = get("/v1/cities/Shenzhen/campaigns");
-    it = json_array_get(json_object_get(j, "items"), 0);
+    it = json_array_get(json_object_get(j, "campaigns"), 0);
     ck_assert_int_eq(jint(it, "reports"), 4);
     ck_assert(fabs(json_number_value(json_object_get(it, "share")) - 4.0 / 6.0) < 1e-4);
     ck_assert_int_eq(jint(it, "campaign_reports"), 6);
