@@ -1,5 +1,7 @@
 /* Applies schema/NNN_name.sql in order. Each file runs in its own transaction together with its row
- * in schema_migrations, so a failed file leaves the database at the previous version. */
+ * in schema_migrations, so a failed file leaves the database at the previous version. Every
+ * file without its row is applied, not only those above the highest version: a migration that
+ * reached the tree after a later one (two branches, one release) is not skipped. */
 #include "db/migrate.h"
 
 #include "gateway/common/log.h"
@@ -72,6 +74,23 @@ fail:
     return -1;
 }
 
+/* 1 when version has its row in schema_migrations, 0 when not, -1 with err. */
+static int
+applied_before(struct sgw_db_conn *c, int version, char *err, size_t errsz)
+{
+    char ver[16];
+    const char *params[1] = {ver};
+    snprintf(ver, sizeof ver, "%d", version);
+    PGresult *res = sgw_db_exec(c, SGW_STMT_migration_applied, params);
+    int rc = -1;
+    if (sgw_db_ok(res))
+        rc = PQntuples(res) > 0;
+    else
+        sgw_db_error(c, res, err, errsz);
+    PQclear(res);
+    return rc;
+}
+
 int
 sgw_migrate_run(struct sgw_db_conn *c, int *applied, char *err, size_t errsz)
 {
@@ -99,7 +118,12 @@ sgw_migrate_run(struct sgw_db_conn *c, int *applied, char *err, size_t errsz)
     }
     for (int i = 0; i < sgw_migrations_count; i++) {
         const struct sgw_migration *m = &sgw_migrations[i];
-        if (m->version <= current)
+        int done_already = applied_before(c, m->version, why, sizeof why);
+        if (done_already < 0) {
+            snprintf(err, errsz, "%s", why);
+            goto done;
+        }
+        if (done_already)
             continue;
         if (apply_one(c, m, why, sizeof why) != 0) {
             snprintf(err, errsz, "migration %03d_%s failed: %s", m->version, m->name, why);

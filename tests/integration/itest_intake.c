@@ -759,6 +759,46 @@ START_TEST(test_migrate_twice_changes_nothing)
 }
 END_TEST
 
+/* A migration that reached the tree after a later one was applied (two branches in one
+ * release) is still applied: migrate fills every version without its row, in order, and
+ * leaves the ones recorded alone. */
+START_TEST(test_migrate_fills_gaps)
+{
+    struct sgwt_db gap;
+    ck_assert_msg(sgwt_db_create(&gap, "intake_gap") == 0, "%s", sgwt_errmsg());
+    PGconn *c = sgwt_db_connect(gap.url);
+    ck_assert_ptr_nonnull(c);
+    /* The newest migration is recorded as applied (its objects do not exist): the others are
+     * the gap. */
+    PGresult *r = sgwt_db_query(c,
+                                "CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
+                                " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT"
+                                " now())",
+                                NULL);
+    ck_assert_msg(r != NULL, "%s", sgwt_errmsg());
+    PQclear(r);
+    int nfiles = count_migration_files();
+    ck_assert_int_ge(nfiles, 3);
+    char last[16];
+    snprintf(last, sizeof last, "%d", nfiles);
+    const char *p1[] = {last, NULL};
+    r = sgwt_db_query(c, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, 'x')", p1);
+    ck_assert_msg(r != NULL, "%s", sgwt_errmsg());
+    PQclear(r);
+    ck_assert_msg(sgwt_db_migrate(gap.url) == 0, "migrate over a gap failed: %s", sgwt_errmsg());
+    ck_assert_int_eq(sgwt_db_count(c, "SELECT count(*) FROM schema_migrations", NULL), nfiles);
+    ck_assert_int_eq(sgwt_db_count(c,
+                                   "SELECT count(*) FROM schema_migrations WHERE version = $1::int"
+                                   " AND name = 'x'",
+                                   p1),
+                     1);
+    ck_assert_int_eq(sgwt_db_count(c, "SELECT (to_regclass('reports') IS NOT NULL)::int", NULL), 1);
+    ck_assert_int_eq(sgwt_db_count(c, "SELECT count(*) FROM reports", NULL), 0);
+    PQfinish(c);
+    sgwt_db_drop(&gap);
+}
+END_TEST
+
 /* ---- runner ---- */
 
 static Suite *
@@ -816,6 +856,7 @@ intake_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_serve_refuses_unmigrated_database);
     tcase_add_test(tc, test_migrate_twice_changes_nothing);
+    tcase_add_test(tc, test_migrate_fills_gaps);
     suite_add_tcase(s, tc);
     return s;
 }
