@@ -129,7 +129,9 @@ reader_main(void *arg)
         struct sgw_db_conn *c = reader_conn(r);
         enum sgw_status st = c != NULL ? it.job(c, it.arg) : SGW_DATABASE;
         /* A job that failed on a broken connection reports SGW_DATABASE; the next job
-         * reconnects. */
+         * reconnects. One that left a transaction open must not hand it to the next job. */
+        if (c != NULL && sgw_db_alive(c) && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+            sgw_db_simple(c, "ROLLBACK", NULL, 0);
         it.done(it.arg, st, 0, 0);
     }
     sgw_db_close(r->conn);

@@ -187,7 +187,7 @@ sgw_page_run(struct sgw_request *req)
     char msg[96];
 
     if (!atomic_load(&req->done))
-        return sgw_server_submit_job(req, job);
+        return sgw_server_submit_read(req, job);
     if (req->result != SGW_OK)
         return sgw_respond_status(req, req->result);
     if (p->not_found) {

@@ -121,5 +121,5 @@ sgw_read_json_route_sub(struct sgw_request *req, enum sgw_stmt stmt, const char 
         snprintf(msg, sizeof msg, "the %s id must be a positive whole number", what);
         return sgw_respond_error(req, 400, "invalid_field", "id", msg);
     }
-    return sgw_server_submit_job(req, job);
+    return sgw_server_submit_read(req, job);
 }

@@ -72,7 +72,7 @@ job(struct sgw_db_conn *conn, void *arg)
 enum sgw_hresult
 sgw_read_rows_submit(struct sgw_request *req)
 {
-    return sgw_server_submit_job(req, job);
+    return sgw_server_submit_read(req, job);
 }
 
 struct sgw_read_rows *
