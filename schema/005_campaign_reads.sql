@@ -16,7 +16,7 @@ CREATE TABLE campaign_hours (
     hour        timestamptz NOT NULL,
     reports     bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (campaign_id, hour)
-);
+) WITH (fillfactor = 80);
 -- The campaigns active in the last 48 hours (sort=growth) without reading every campaign.
 CREATE INDEX campaign_hours_hour ON campaign_hours (hour);
 
@@ -31,19 +31,20 @@ CREATE TABLE campaign_facets (
     first_seen  timestamptz,
     last_seen   timestamptz,
     PRIMARY KEY (campaign_id, kind, key)
-);
+) WITH (fillfactor = 80); -- room for HOT updates: the worker bumps counts, never keys
 
--- The campaign's first and latest report (by id) and their texts: the list's "sample" and
--- the ?q= search.
+-- The campaign's first and latest report (by id) and their texts: the list's "sample" (the
+-- latest) and the ?q= search (the first: the template as it was first reported). Only the
+-- first text is indexed: the latest changes with every chunk, and a trigram index on it cost
+-- the worker more than every other roll-up together; without it those updates are HOT.
 CREATE TABLE campaign_samples (
     campaign_id   bigint PRIMARY KEY,
     first_report  bigint NOT NULL,
     first_content text NOT NULL,
     last_report   bigint NOT NULL,
     last_content  text NOT NULL
-);
+) WITH (fillfactor = 70);
 CREATE INDEX campaign_samples_first_trgm ON campaign_samples USING gin (first_content gin_trgm_ops);
-CREATE INDEX campaign_samples_last_trgm ON campaign_samples USING gin (last_content gin_trgm_ops);
 
 -- Keyset pagination of the list: one index per sort, (sort value, id), live campaigns only.
 -- Scanned backwards for the default descending order.

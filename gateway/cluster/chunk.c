@@ -316,9 +316,13 @@ exec_arrays(struct sgw_db_conn *db, struct chunk *k, enum sgw_stmt stmt, int n,
         lengths[i] = (int)k->arr[i].len;
         formats[i] = 1;
     }
-    if (binary_result)
-        return sgw_db_exec_binary(db, stmt, params, lengths, formats);
-    return sgw_db_exec_params(db, stmt, params, lengths, formats);
+    int64_t t0 = sgw_monotonic_us();
+    PGresult *res = binary_result ? sgw_db_exec_binary(db, stmt, params, lengths, formats)
+                                  : sgw_db_exec_params(db, stmt, params, lengths, formats);
+    /* Per statement, for finding which roll-up a slow chunk spends its write phase on. */
+    sgw_debug("event=cluster_stmt stmt=%s rows=%zu us=%lld", sgw_db_stmt_name(stmt),
+              n > 0 ? k->arr[0].n : 0, (long long)(sgw_monotonic_us() - t0));
+    return res;
 }
 
 static void

@@ -3,6 +3,9 @@
  * on where the chunk began: hour buckets come from ingested_at, samples from report ids. */
 #include "gateway/cluster/facts.h"
 
+#include "gateway/common/log.h"
+#include "gateway/common/timeutil.h"
+
 #include "db/pgarray.h"
 #include "gateway/cluster/maps.h"
 #include "gateway/common/mem.h"
@@ -137,7 +140,10 @@ run(struct sgw_db_conn *db, struct sgw_facts *f, enum sgw_stmt stmt, int n, cons
         lengths[i] = (int)f->arr[i].len;
         formats[i] = 1;
     }
+    int64_t t0 = sgw_monotonic_us();
     PGresult *res = sgw_db_exec_params(db, stmt, params, lengths, formats);
+    sgw_debug("event=cluster_stmt stmt=%s rows=%zu us=%lld", sgw_db_stmt_name(stmt),
+              n > 0 ? f->arr[0].n : 0, (long long)(sgw_monotonic_us() - t0));
     if (!sgw_db_ok(res)) {
         char msg[256];
         sgw_db_error(db, res, msg, sizeof msg);
