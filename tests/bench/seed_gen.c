@@ -7,15 +7,15 @@
  * The stream:
  * - Time: ids in time order over the 60 days before NOW, the daily volume growing 3x.
  * - Place: ~200 cities weighted by population (x a per-country reporting rate), given in the
- *   spellings apps send ("NYC", "new york, ny", "深圳市"); some reports carry only the geocode
+ *   spellings apps send ("NYC", "new york, ny", "深圳市", "Tulsa, OK"); some reports carry only the geocode
  *   of the reporter's number, a few no place at all. Reporters (64-hex pseudonyms) live in one
  *   city; a few per city report a lot.
  * - Campaigns: one huge toll-scam campaign takes ~30 % of US reports and ~45 % of New York's
- *   (growing over time); the rest draw a campaign rank from a Zipf law (weight ~1/rank) over
+ *   (growing over time); the rest draw a campaign rank from a Zipf law (weight ~rank^-0.9) over
  *   T ranks, T chosen so that about CAMPAIGNS ranks are drawn at all (~1 million at 10 M).
  *   Rank r's text: the r-th base text (English bases from the corpora, see
- *   lib/seed_bases.py; Chinese in CN) for r < B, beyond that 2, 3, ... fragments of distinct
- *   bases (mixed radix over the bases), so two ranks share at most half their shingles and
+ *   lib/seed_bases.py; Chinese in CN) for r < B, beyond that a pair of fragments of two
+ *   distinct bases (r < B^2), so two ranks share at most half their shingles and
  *   stay separate campaigns. Each campaign has its own link domain (a pool of them for the
  *   big ones), call-back number, e-mail, QQ and WeChat ids. Small campaigns are active in a
  *   window of the 60 days, some big ones grow or fade. Copies are mutated (codes, opt-out
@@ -40,7 +40,9 @@
 
 #define DAYS 60
 #define HAM_PER_MILLE 30
-#define FRAG_MAX 90
+#define FRAG_MAX 90     /* English fragment bytes */
+#define FRAG_MAX_ZH 150 /* Chinese: 50 characters */
+#define FRAG_MIN 36     /* bytes of text besides placeholders, or the base is left out */
 #define HUGE_RANK (-1L)
 
 /* ---- deterministic randomness ------------------------------------------------------------ */
@@ -89,6 +91,8 @@ country_rate(const char *cc)
     return 0.05;
 }
 
+/* The first 40 are the US metros of gateway/cluster/city.c's table, in its order: their
+ * spellings all canonicalise to one key. Other cities are sent as "City, ST" (US) or by name. */
 static const struct city cities[] = {
     {"New York", "US", "NY", 19.8, "New York|NYC|new york|New York, NY|new york city|Manhattan|Brooklyn|Queens"},
     {"Los Angeles", "US", "CA", 12.9, "Los Angeles|LA|los angeles, ca|Los Angeles CA"},
@@ -241,7 +245,7 @@ static const struct city cities[] = {
     {"Zhuhai", "CN", "Guangdong", 2.4, "珠海|珠海市|Zhuhai"},
     {"Xuzhou", "CN", "Jiangsu", 9.1, "徐州|徐州市|Xuzhou"},
     {"Wenzhou", "CN", "Zhejiang", 9.6, "温州|温州市|Wenzhou"},
-    {"Hong Kong", "CN", "Hong Kong", 7.4, "香港|Hong Kong|HK"},
+    {"Hong Kong", "CN", "Hong Kong", 7.4, "香港|Hong Kong|hong kong"},
     {"London", "GB", "", 9.6, "London|london|London, UK"},
     {"Manchester", "GB", "", 2.8, "Manchester|manchester"},
     {"Birmingham", "GB", "", 2.9, "Birmingham|birmingham uk"},
@@ -364,10 +368,10 @@ pool_add(struct pool *p, const char *s)
 static char *
 fragment(const char *s, int zh)
 {
-    size_t len = strlen(s);
-    if (len <= FRAG_MAX)
+    size_t len = strlen(s), max = zh ? FRAG_MAX_ZH : FRAG_MAX;
+    if (len <= max)
         return strdup(s);
-    size_t cut = FRAG_MAX;
+    size_t cut = max;
     while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
         cut--;
     size_t best = 0;
@@ -377,7 +381,7 @@ fragment(const char *s, int zh)
         if (zh && !strncmp(s + i, "，", 3) && i + 3 <= cut)
             best = i + 3;
     }
-    if (best >= FRAG_MAX / 3)
+    if (best >= max / 3)
         cut = best;
     char *f = strndup(s, cut);
     char *open = strrchr(f, '{');
@@ -386,31 +390,134 @@ fragment(const char *s, int zh)
     return f;
 }
 
+/* Bytes of s outside {X} placeholders and spaces: what shingles are made of. */
+static size_t
+text_bytes(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        if (*s == '{' && strchr(s, '}'))
+            s = strchr(s, '}');
+        else if (*s != ' ')
+            n++;
+    }
+    return n;
+}
+
+/* Keeps the bases whose fragment has enough text of its own: a near-empty fragment ("{U}")
+ * would make the pair (a, it) a copy of a's campaign, and the two would merge. */
+static void
+pool_prepare(struct pool *p)
+{
+    long k = 0;
+    p->frag = malloc((size_t)p->n * sizeof(char *));
+    for (long i = 0; i < p->n; i++) {
+        char *f = fragment(p->text[i], p->zh);
+        if (text_bytes(f) >= FRAG_MIN) {
+            p->text[k] = p->text[i];
+            p->frag[k++] = f;
+        } else {
+            free(f);
+            free(p->text[i]);
+        }
+    }
+    p->n = k;
+}
+
+/* Zipf-like ranks in [0, T): P(k) ~ (k+1)^-ZIPF_S, drawn as the floor of a continuous
+ * power law on [1, T+1) (inverse CDF, O(1)). */
+#define ZIPF_S 0.9
+
+static double
+zipf_p(long k, long t)
+{
+    double e = 1 - ZIPF_S;
+    return (pow((double)k + 2, e) - pow((double)k + 1, e)) / (pow((double)t + 1, e) - 1);
+}
+
+static long
+zipf_rank(long t)
+{
+    double e = 1 - ZIPF_S;
+    double x = pow(1 + unif() * (pow((double)t + 1, e) - 1), 1 / e);
+    long k = (long)floor(x) - 1;
+    return k < 0 ? 0 : k >= t ? t - 1 : k;
+}
+
+/* Rank r's activity: the top ranks run all along (a third growing, a third fading), the rest
+ * in a window [c - w/2, c + w/2] of the 60 days (time fraction f: 0 = 60 days ago, 1 = now). */
+static int
+activity(long r, int zh, double *c, double *w)
+{
+    uint64_t h = mix((uint64_t)r * 2 + (uint64_t)zh + 0x5eed);
+    if (r < 200)
+        return (int)(h % 3);
+    *c = (double)(h >> 11) / 9007199254740992.0;
+    *w = 0.1 + 0.6 * (double)((h >> 3) & 255) / 255.0;
+    return 3;
+}
+
+/* Whether rank r sends at time fraction f (draws randomness for the top ranks). */
+static int
+active(long r, int zh, double f)
+{
+    double c = 0, w = 0;
+    switch (activity(r, zh, &c, &w)) {
+    case 0: return unif() < f * f;
+    case 1: return unif() < 1.0 - 0.8 * f;
+    case 2: return 1;
+    default: return fabs(f - c) <= w / 2;
+    }
+}
+
+/* Reports up to time fraction f: the volume grows 3x, CDF (f + f^2) / 2. */
+static double
+time_cdf(double f)
+{
+    f = f < 0 ? 0 : f > 1 ? 1 : f;
+    return (f + f * f) / 2;
+}
+
+/* P(active(r, zh, f)) over the report times: E[f^2] = 5/12 and E[f] = 7/12 under that law. */
+static double
+acceptance(long r, int zh)
+{
+    double c = 0, w = 0;
+    switch (activity(r, zh, &c, &w)) {
+    case 0: return 5.0 / 12;
+    case 1: return 1.0 - 0.8 * 7.0 / 12;
+    case 2: return 1.0;
+    default: return time_cdf(c + w / 2) - time_cdf(c - w / 2);
+    }
+}
+
 /* Expected number of distinct ranks among D draws of the sampler below over T ranks. */
 static double
-expected_distinct(double d, long t)
+expected_distinct(double d, long t, int zh)
 {
-    double s = 0, lt = log((double)t + 1);
-    for (long k = 0; k < t; k++) {
-        double p = log((double)(k + 2) / (double)(k + 1)) / lt;
-        s += -expm1(-d * p);
-    }
+    /* A draw retries until the rank is active (up to 24 times), so a rank's share is its Zipf
+     * weight times its acceptance, normalised. */
+    double s = 0, z = 0;
+    for (long k = 0; k < t; k++)
+        z += zipf_p(k, t) * acceptance(k, zh);
+    for (long k = 0; k < t; k++)
+        s += -expm1(-d * zipf_p(k, t) * acceptance(k, zh) / z);
     return s;
 }
 
 /* Smallest T whose expected distinct count reaches target (capped). */
 static long
-calibrate(double draws, double target)
+calibrate(double draws, double target, int zh)
 {
     long lo = 1, hi = 1;
     if (target >= draws * 0.95)
         target = draws * 0.95;
-    while (expected_distinct(draws, hi) < target && hi < 200000000L)
+    while (expected_distinct(draws, hi, zh) < target && hi < 200000000L)
         hi *= 2;
     lo = hi / 2;
     while (hi - lo > hi / 200 + 1) {
         long mid = lo + (hi - lo) / 2;
-        if (expected_distinct(draws, mid) < target)
+        if (expected_distinct(draws, mid, zh) < target)
             lo = mid;
         else
             hi = mid;
@@ -418,31 +525,7 @@ calibrate(double draws, double target)
     return hi;
 }
 
-/* Zipf-like rank in [0, T): P(k) = ln((k+2)/(k+1)) / ln(T+1), ~1/(k+1.5). */
-static long
-zipf_rank(long t)
-{
-    long k = (long)floor(exp(unif() * log((double)t + 1))) - 1;
-    return k < 0 ? 0 : k >= t ? t - 1 : k;
-}
 
-/* Whether rank r of a pool sends at time fraction f (0 = 60 days ago, 1 = now): the top ranks
- * run all along (a third growing, a third fading), the rest in a window. */
-static int
-active(long r, int zh, double f)
-{
-    uint64_t h = mix((uint64_t)r * 2 + (uint64_t)zh + 0x5eed);
-    if (r < 200) {
-        switch (h % 3) {
-        case 0: return unif() < f * f;
-        case 1: return unif() < 1.0 - 0.8 * f;
-        default: return 1;
-        }
-    }
-    double c = (double)(h >> 11) / 9007199254740992.0;
-    double w = 0.03 + 0.3 * (double)((h >> 3) & 255) / 255.0;
-    return fabs(f - c) <= w / 2;
-}
 
 static const char *const brands[] = {
     "usps",  "fedex",   "dhl",      "ups",     "chase",   "wellsfargo", "bofa",    "citi",
@@ -643,8 +726,9 @@ fill(const char *t, uint64_t ck, int zh, unsigned ndomains, char *out, size_t ca
     }
 }
 
-/* The text of a campaign: r < B whole base perm(r); beyond, 2, 3, ... fragments of distinct
- * consecutive-free bases in mixed radix, so every rank below the cap has its own text. */
+/* The text of a campaign: r < B whole base perm(r); beyond, fragments of two distinct bases
+ * (r - B in mixed radix), so every rank below B^2 has its own text. Never three: a triple
+ * would contain some pair and merge with its campaign. */
 static void
 campaign_text(const struct pool *pl, long r, uint64_t ck, unsigned ndomains, char *out,
               size_t cap)
@@ -655,13 +739,7 @@ campaign_text(const struct pool *pl, long r, uint64_t ck, unsigned ndomains, cha
     if (r < b) {
         fill(pl->text[(r * 7919) % b], ck, pl->zh, ndomains, out, cap, &o);
     } else {
-        long q = r - b, len = 2;
-        double span = (double)b * (double)(b - 1);
-        while ((double)q >= span && len < 6) {
-            q -= (long)span;
-            span *= (double)(b - 1);
-            len++;
-        }
+        long q = r - b, len = 2; /* r < b * b: a pair */
         long prev = q % b;
         q /= b;
         fill(pl->frag[prev], ck, pl->zh, ndomains, out, cap, &o);
@@ -702,7 +780,7 @@ mutate(const char *in, int zh, char *out, size_t cap)
         char c = *p;
         if (c >= '0' && c <= '9' && (p == in || p[-1] < '0' || p[-1] > '9'))
             amount = p > in && strspn(p, "0123456789") <= 4 &&
-                     (strchr("$#", p[-1]) || (p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z' ||
+                     (strchr("$#", p[-1]) || ((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z') ||
                       (p > in + 1 && !strncmp(p - 2, "£", 2)));
         if (c == ' ')
             inurl = 0;
@@ -760,11 +838,11 @@ main(int argc, char **argv)
         return 1;
     }
     g_zh.zh = 1;
-    struct pool *pools[] = {&g_en, &g_zh};
-    for (int i = 0; i < 2; i++) {
-        pools[i]->frag = malloc((size_t)pools[i]->n * sizeof(char *));
-        for (long k = 0; k < pools[i]->n; k++)
-            pools[i]->frag[k] = fragment(pools[i]->text[k], pools[i]->zh);
+    pool_prepare(&g_en);
+    pool_prepare(&g_zh);
+    if (g_en.n < 2 || g_zh.n < 2) {
+        fprintf(stderr, "seed_gen: %s has too few usable bases\n", argv[1]);
+        return 1;
     }
 
     /* Places: weights, reporters per city, the huge campaign's shares. */
@@ -795,15 +873,24 @@ main(int argc, char **argv)
     double zh_draws = spam * share_cn * 0.85 + spam * (1 - share_cn) * 0.005;
     double en_draws = spam - huge - zh_draws;
     double camp = (double)target - (double)g_ham.n / 4;
-    g_en.t = calibrate(en_draws, camp * en_draws / (en_draws + zh_draws));
-    g_zh.t = calibrate(zh_draws, camp * zh_draws / (en_draws + zh_draws));
+    /* Ranks stop at the pairs (B + B(B-1)): a triple would contain a pair and merge with it.
+     * Chinese has few bases, so its campaigns are fewer and bigger; English makes up the rest. */
+    long cap_en = g_en.n * g_en.n, cap_zh = g_zh.n * g_zh.n;
+    g_zh.t = calibrate(zh_draws, camp * zh_draws / (en_draws + zh_draws), 1);
+    if (g_zh.t > cap_zh)
+        g_zh.t = cap_zh;
+    double zh_camps = expected_distinct(zh_draws, g_zh.t, 1);
+    g_en.t = calibrate(en_draws, camp - zh_camps, 0);
+    if (g_en.t > cap_en)
+        g_en.t = cap_en;
+    double expect = expected_distinct(en_draws, g_en.t, 0) + zh_camps;
     long npools = target / 4 > 1000 ? target / 4 : 1000;
     if (first == 0) {
-        printf("calibration: %ld reports, %.0f%% US, %.0f%% CN; English ranks %ld for %.0f draws, "
-               "Chinese ranks %ld for %.0f draws; huge campaign %.0f reports; %ld sender pools; "
-               "%zu cities\n",
-               n, 100 * share_us, 100 * share_cn, g_en.t, en_draws, g_zh.t, zh_draws, huge, npools,
-               NCITIES);
+        printf("calibration: %ld reports, %.0f%% US, %.0f%% CN; %ld English bases, ranks %ld for "
+               "%.0f draws; %ld Chinese bases, ranks %ld for %.0f draws; expected %.0f spam "
+               "campaigns + ham; huge campaign %.0f reports; %ld sender pools; %zu cities\n",
+               n, 100 * share_us, 100 * share_cn, g_en.n, g_en.t, en_draws, g_zh.n, g_zh.t,
+               zh_draws, expect, huge, npools, NCITIES);
         return 0;
     }
 
@@ -815,7 +902,7 @@ main(int argc, char **argv)
 
     for (long id = first; id <= last; id++) {
         g_state = mix((uint64_t)id * 0x632be59bd9b4e019ULL);
-        /* Daily volume grows 3x over the window: CDF (f + f^2) / 2. */
+        /* Daily volume grows 3x over the window: the inverse of time_cdf. */
         double u = ((double)id - 0.5) / (double)n;
         double fr = (-1.0 + sqrt(1.0 + 8.0 * u)) / 2.0;
         long long at = now_us - span_us + (long long)(fr * (double)span_us);
@@ -888,8 +975,12 @@ main(int argc, char **argv)
         /* The place: as the app sent it, else only the reporter number's geocode, or none. */
         unsigned pm = (unsigned)(rnd() % 100);
         cityv[0] = place[0] = '\0';
-        if (pm < 85)
+        if (pm < 85 && (is_cn || c < 40)) /* spellings the canonical tables know */
             variant(ci->variants, (unsigned)rnd(), cityv, sizeof cityv);
+        else if (pm < 85 && is_us) /* elsewhere "City, ST" keeps one key per city */
+            snprintf(cityv, sizeof cityv, "%s, %s", ci->name, ci->region);
+        else if (pm < 85)
+            snprintf(cityv, sizeof cityv, "%s", ci->name);
         else if (pm < 97 && is_us)
             snprintf(place, sizeof place, "%s, %s", ci->name, ci->region);
         else if (pm < 97 && is_cn)
