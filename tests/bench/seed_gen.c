@@ -7,9 +7,9 @@
  * The stream:
  * - Time: ids in time order over the 60 days before NOW, the daily volume growing 3x.
  * - Place: ~200 cities weighted by population (x a per-country reporting rate), given in the
- *   spellings apps send ("NYC", "new york, ny", "深圳市", "Tulsa, OK"); some reports carry only the geocode
- *   of the reporter's number, a few no place at all. Reporters (64-hex pseudonyms) live in one
- *   city; a few per city report a lot.
+ *   spellings apps send ("NYC", "new york, ny", "深圳市", "Tulsa, OK"); some reports carry
+ *   only the geocode of the reporter's number, a few no place at all. Reporters (64-hex
+ *   pseudonyms) live in one city; a few per city report a lot.
  * - Campaigns: one huge toll-scam campaign takes ~30 % of US reports and ~45 % of New York's
  *   (growing over time); the rest draw a campaign rank from a Zipf law (weight ~rank^-0.9) over
  *   T ranks, T chosen so that about CAMPAIGNS ranks are drawn at all (~1 million at 10 M).
@@ -94,7 +94,8 @@ country_rate(const char *cc)
 /* The first 40 are the US metros of gateway/cluster/city.c's table, in its order: their
  * spellings all canonicalise to one key. Other cities are sent as "City, ST" (US) or by name. */
 static const struct city cities[] = {
-    {"New York", "US", "NY", 19.8, "New York|NYC|new york|New York, NY|new york city|Manhattan|Brooklyn|Queens"},
+    {"New York", "US", "NY", 19.8,
+     "New York|NYC|new york|New York, NY|new york city|Manhattan|Brooklyn|Queens"},
     {"Los Angeles", "US", "CA", 12.9, "Los Angeles|LA|los angeles, ca|Los Angeles CA"},
     {"Chicago", "US", "IL", 9.4, "Chicago|chicago|Chicago, IL|CHICAGO"},
     {"Dallas", "US", "TX", 5.3, "Dallas|dallas, texas|Dallas TX"},
@@ -308,7 +309,7 @@ static const struct city cities[] = {
 
 static double city_cum[NCITIES], city_total;
 static long city_reporters[NCITIES];
-static int city_ny;            /* index of New York */
+static int city_ny;                 /* index of New York */
 static double p_huge_ny, p_huge_us; /* P(huge campaign | New York / other US city) */
 
 static int
@@ -525,20 +526,18 @@ calibrate(double draws, double target, int zh)
     return hi;
 }
 
-
-
 static const char *const brands[] = {
-    "usps",  "fedex",   "dhl",      "ups",     "chase",   "wellsfargo", "bofa",    "citi",
-    "amazon", "netflix", "irs",     "dmv",     "verizon", "att",        "tmobile", "apple",
-    "paypal", "costco",  "walmart", "target",  "ezpass",  "sunpass",    "fastrak", "txtag",
-    "coinbase", "venmo", "zelle",   "cashapp", "medicare", "ssa",       "geico",   "comcast"};
-static const char *const zh_words[] = {"jinsha", "pujing", "yinhe",  "yongli", "weinisi",
-                                       "fapiao", "daikai", "daigou", "caijin", "fuli",
-                                       "meinv",  "tongcheng", "haiwai", "zhibo", "kaipiao"};
-static const char *const lures[] = {"track", "verify", "secure", "pay", "refund", "claim",
-                                    "update", "login", "account", "support", "notice", "help"};
-static const char *const tlds[] = {"com", "top", "xyz", "info", "site", "online", "club",
-                                   "live", "vip", "cc", "icu", "shop", "net", "me"};
+    "usps",     "fedex",   "dhl",     "ups",     "chase",    "wellsfargo", "bofa",    "citi",
+    "amazon",   "netflix", "irs",     "dmv",     "verizon",  "att",        "tmobile", "apple",
+    "paypal",   "costco",  "walmart", "target",  "ezpass",   "sunpass",    "fastrak", "txtag",
+    "coinbase", "venmo",   "zelle",   "cashapp", "medicare", "ssa",        "geico",   "comcast"};
+static const char *const zh_words[] = {"jinsha", "pujing",    "yinhe",  "yongli", "weinisi",
+                                       "fapiao", "daikai",    "daigou", "caijin", "fuli",
+                                       "meinv",  "tongcheng", "haiwai", "zhibo",  "kaipiao"};
+static const char *const lures[] = {"track",  "verify", "secure",  "pay",     "refund", "claim",
+                                    "update", "login",  "account", "support", "notice", "help"};
+static const char *const tlds[] = {"com",  "top", "xyz", "info", "site", "online", "club",
+                                   "live", "vip", "cc",  "icu",  "shop", "net",    "me"};
 
 static void
 base36(uint64_t h, int digits, char *out)
@@ -575,18 +574,18 @@ struct area {
     const char *code, *place;
 };
 static const struct area us_areas[] = {
-    {"212", "New York, NY"},     {"646", "New York, NY"},     {"718", "New York, NY"},
-    {"917", "New York, NY"},     {"213", "Los Angeles, CA"},  {"310", "Los Angeles, CA"},
-    {"323", "Los Angeles, CA"},  {"312", "Chicago, IL"},      {"773", "Chicago, IL"},
-    {"713", "Houston, TX"},      {"832", "Houston, TX"},      {"602", "Phoenix, AZ"},
-    {"215", "Philadelphia, PA"}, {"210", "San Antonio, TX"},  {"619", "San Diego, CA"},
-    {"214", "Dallas, TX"},       {"408", "San Jose, CA"},     {"305", "Miami, FL"},
-    {"404", "Atlanta, GA"},      {"206", "Seattle, WA"},      {"617", "Boston, MA"},
-    {"303", "Denver, CO"},       {"202", "Washington, DC"},   {"702", "Las Vegas, NV"},
+    {"212", "New York, NY"},      {"646", "New York, NY"},    {"718", "New York, NY"},
+    {"917", "New York, NY"},      {"213", "Los Angeles, CA"}, {"310", "Los Angeles, CA"},
+    {"323", "Los Angeles, CA"},   {"312", "Chicago, IL"},     {"773", "Chicago, IL"},
+    {"713", "Houston, TX"},       {"832", "Houston, TX"},     {"602", "Phoenix, AZ"},
+    {"215", "Philadelphia, PA"},  {"210", "San Antonio, TX"}, {"619", "San Diego, CA"},
+    {"214", "Dallas, TX"},        {"408", "San Jose, CA"},    {"305", "Miami, FL"},
+    {"404", "Atlanta, GA"},       {"206", "Seattle, WA"},     {"617", "Boston, MA"},
+    {"303", "Denver, CO"},        {"202", "Washington, DC"},  {"702", "Las Vegas, NV"},
     {"415", "San Francisco, CA"}, {"512", "Austin, TX"},      {"615", "Nashville, TN"},
-    {"503", "Portland, OR"},     {"313", "Detroit, MI"},      {"612", "Minneapolis, MN"},
-    {"786", "Miami, FL"},        {"929", "New York, NY"},     {"347", "New York, NY"},
-    {"469", "Dallas, TX"},       {"346", "Houston, TX"},      {"872", "Chicago, IL"},
+    {"503", "Portland, OR"},      {"313", "Detroit, MI"},     {"612", "Minneapolis, MN"},
+    {"786", "Miami, FL"},         {"929", "New York, NY"},    {"347", "New York, NY"},
+    {"469", "Dallas, TX"},        {"346", "Houston, TX"},     {"872", "Chicago, IL"},
 };
 #define NAREAS (sizeof us_areas / sizeof us_areas[0])
 
@@ -645,11 +644,14 @@ sender_pick(uint64_t ck, long r, int zh, int huge, long npools, struct sender *s
         return;
     }
     if (huge || kind < 72) {
-        static const char *const cc[] = {"US", "US", "US", "US", "US", "US", "US", "US",
-                                         "US", "US", "US", "US", "US", "US", "GB", "CA",
-                                         "IN", "PH", "MX", "US"};
-        s->place = phone(h, zh ? "CN" : huge ? "US" : cc[ph % 20], s->value, s->raw,
-                         sizeof s->value);
+        static const char *const cc[] = {"US", "US", "US", "US", "US", "US", "US",
+                                         "US", "US", "US", "US", "US", "US", "US",
+                                         "GB", "CA", "IN", "PH", "MX", "US"};
+        s->place = phone(h,
+                         zh     ? "CN"
+                         : huge ? "US"
+                                : cc[ph % 20],
+                         s->value, s->raw, sizeof s->value);
         s->kind = "phone";
         if (rnd() % 20 == 0)
             s->channel = "rcs";
@@ -663,8 +665,8 @@ sender_pick(uint64_t ck, long r, int zh, int huge, long npools, struct sender *s
         snprintf(s->raw, sizeof s->raw, "%s", s->value);
         s->kind = "alphanumeric";
     } else {
-        static const char *const mail[] = {"gmail.com", "icloud.com", "yahoo.com", "outlook.com",
-                                           "hotmail.com", "me.com", "aol.com", "qq.com"};
+        static const char *const mail[] = {"gmail.com",   "icloud.com", "yahoo.com", "outlook.com",
+                                           "hotmail.com", "me.com",     "aol.com",   "qq.com"};
         char id[12];
         base36(h >> 8, 8, id);
         snprintf(s->value, sizeof s->value, "%s.%s%u@%s", kind < 92 ? "info" : "apple", id,
@@ -730,8 +732,7 @@ fill(const char *t, uint64_t ck, int zh, unsigned ndomains, char *out, size_t ca
  * (r - B in mixed radix), so every rank below B^2 has its own text. Never three: a triple
  * would contain some pair and merge with its campaign. */
 static void
-campaign_text(const struct pool *pl, long r, uint64_t ck, unsigned ndomains, char *out,
-              size_t cap)
+campaign_text(const struct pool *pl, long r, uint64_t ck, unsigned ndomains, char *out, size_t cap)
 {
     size_t o = 0;
     long b = pl->n;
@@ -784,8 +785,8 @@ mutate(const char *in, int zh, char *out, size_t cap)
                       (p > in + 1 && !strncmp(p - 2, "£", 2)));
         if (c == ' ')
             inurl = 0;
-        else if (!strncmp(p, "http", 4) || (p > in && p[-1] == ' ' && strchr(p, '.') &&
-                                            strchr(p, '.') < p + strcspn(p, " ")))
+        else if (!strncmp(p, "http", 4) ||
+                 (p > in && p[-1] == ' ' && strchr(p, '.') && strchr(p, '.') < p + strcspn(p, " ")))
             inurl = 1;
         if (!inurl && flip && c >= 'a' && c <= 'z' && rnd() % 7 == 0)
             c = (char)(c - 32);
@@ -934,7 +935,7 @@ main(int argc, char **argv)
                 fill_in[0] = '\0';
                 for (const char *p = huge_text; *p; p++) {
                     if (p[0] == '{' && p[2] == '}') {
-                        const char *v = p[1] == 'B' ? huge_brand[rnd() % 5]
+                        const char *v = p[1] == 'B'   ? huge_brand[rnd() % 5]
                                         : p[1] == 'A' ? amount
                                         : p[1] == 'D' ? date
                                                       : "{U}";

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # SEED_* are set here for the scripts that source this file
 # The seeded database of tests/bench/seed, shared by tests/bench/{seed,api,export}.
 # Sourced after tests/lib/common.sh and tests/lib/pg.sh; never executed.
 #
