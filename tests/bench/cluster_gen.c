@@ -11,6 +11,7 @@
  * Columns: id, ingested_at, channel, sender, sender_kind, content, city, country,
  * reporter_pseudonym, source, minhash, indicators. */
 #include "gateway/intake/features.h"
+#include "tests/bench/lib/copyrow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,20 +26,6 @@ rnd(void)
 {
     g_seed = g_seed * 6364136223846793005ULL + 1442695040888963407ULL;
     return (unsigned)(g_seed >> 33);
-}
-
-static void
-copy_text(FILE *o, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '\\': fputs("\\\\", o); break;
-        case '\t': fputs("\\t", o); break;
-        case '\n': fputs("\\n", o); break;
-        case '\r': fputs("\\r", o); break;
-        default: fputc(*s, o);
-        }
-    }
 }
 
 int
@@ -135,21 +122,16 @@ main(int argc, char **argv)
         char *tags = sgw_features_tags_pg_array(&feat);
 
         printf("%ld\t", id);
-        long long at = t0 + id * 1000; /* one report per ms */
-        time_t secs = (time_t)(at / 1000000);
-        struct tm tm;
-        gmtime_r(&secs, &tm);
-        printf("%04d-%02d-%02d %02d:%02d:%02d.%06lld+00\t", tm.tm_year + 1900, tm.tm_mon + 1,
-               tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, at % 1000000);
+        copy_time_us(stdout, t0 + id * 1000); /* one report per ms */
+        fputc('\t', stdout);
         fputs("sms\t", stdout);
         fputs(sender, stdout);
         printf("\t%s\t", kind);
         copy_text(stdout, content);
         fputc('\t', stdout);
         copy_text(stdout, cities[c][0]);
-        printf("\t%s\tr%07u\tbatch\t\\\\x", cities[c][1], rnd() % 300000);
-        for (int i = 0; i < SGW_MINHASH_BYTES; i++)
-            printf("%02x", sig[i]);
+        printf("\t%s\tr%07u\tbatch\t", cities[c][1], rnd() % 300000);
+        copy_bytea(stdout, sig, SGW_MINHASH_BYTES);
         fputc('\t', stdout);
         copy_text(stdout, tags ? tags : "{}");
         fputc('\n', stdout);

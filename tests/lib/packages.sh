@@ -20,7 +20,7 @@ SGW_TEST_PACKAGES=(python3 python3-jsonschema kannel kannel-extras nginx-light o
 
 # Extra packages only the benchmarks need (tests/bench); tests/run does not install them.
 # shellcheck disable=SC2034
-SGW_BENCH_PACKAGES=(wrk nginx-light time)
+SGW_BENCH_PACKAGES=(wrk nginx-light time bc)
 
 # Prints, one per line, the packages of "$@" that are not installed.
 sgw_missing_packages() {
