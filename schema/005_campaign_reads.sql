@@ -105,7 +105,7 @@ BEGIN
     FOR r IN
         WITH moved AS (
             INSERT INTO rollup_members (scope, k1, k2, member)
-            SELECT scope, s, k2, member FROM rollup_members WHERE scope BETWEEN 1 AND 4 AND k1 = a
+            SELECT scope, s, k2, member FROM rollup_members WHERE scope IN (1, 2, 3, 4) AND k1 = a
             ON CONFLICT DO NOTHING RETURNING scope, k2)
         SELECT scope, k2, count(*) AS n FROM moved GROUP BY 1, 2
     LOOP
@@ -121,7 +121,7 @@ BEGIN
                 WHERE cc.campaign_id = s AND ci.key = cc.city_key AND ci.hash = r.k2;
         END IF;
     END LOOP;
-    DELETE FROM rollup_members WHERE scope BETWEEN 1 AND 4 AND k1 = a;
+    DELETE FROM rollup_members WHERE scope IN (1, 2, 3, 4) AND k1 = a;
 
     INSERT INTO campaign_hours AS h (campaign_id, hour, reports)
         SELECT s, hour, reports FROM campaign_hours WHERE campaign_id = a
