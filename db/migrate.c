@@ -98,6 +98,9 @@ sgw_migrate_run(struct sgw_db_conn *c, int *applied, char *err, size_t errsz)
     char why[512];
 
     *applied = 0;
+    /* A migration may backfill roll-ups from every report: no 30 s cap on this session. */
+    if (sgw_db_simple(c, "SET statement_timeout = 0", err, errsz) != 0)
+        return -1;
     if (sgw_db_simple(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", err, errsz) != 0)
         return -1;
     if (sgw_db_simple(c,
