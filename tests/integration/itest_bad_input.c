@@ -17,6 +17,7 @@
 #include "tests/support/http.h"
 #include "tests/support/keys.h"
 #include "tests/support/server.h"
+#include "tests/support/suite.h"
 #include "tests/support/sgwt_check.h"
 
 static struct sgwt_db g_db;
@@ -834,20 +835,6 @@ main(void)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
 
-    int alive = sgwt_server_alive(&g_srv);
-    int code = sgwt_server_stop(&g_srv, NULL);
-    if (!alive || code != 0) {
-        fprintf(stderr, "itest_bad_input: shared gateway %s (exit %d)\n",
-                alive ? "did not stop cleanly" : "died during the suite", code);
-        sgwt_server_log_tail(&g_srv, 40);
-        failed++;
-    }
-    if (failed)
-        fprintf(stderr, "itest_bad_input: gateway log kept at %s\n", g_srv.log_path);
-    else
-        unlink(g_srv.log_path);
     unlink(ok_ids_path);
-    if (sgwt_db_drop(&g_db) != 0)
-        fprintf(stderr, "itest_bad_input: drop database: %s\n", sgwt_errmsg());
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sgwt_suite_finish("itest_bad_input", failed, &g_srv, &g_db);
 }

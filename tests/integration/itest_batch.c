@@ -20,6 +20,7 @@
 #include "tests/support/keys.h"
 #include "tests/support/proc.h"
 #include "tests/support/server.h"
+#include "tests/support/suite.h"
 #include "tests/support/sgwt_check.h"
 
 #define PATH "/v1/reports:batch"
@@ -912,19 +913,5 @@ main(void)
         sgwt_db_wait_ready(g_db.maint_url, 15000);
         failed++;
     }
-    int alive = sgwt_server_alive(&g_srv);
-    int code = sgwt_server_stop(&g_srv, NULL);
-    if (!alive || code != 0) {
-        fprintf(stderr, "itest_batch: shared gateway %s (exit %d)\n",
-                alive ? "did not stop cleanly" : "died during the suite", code);
-        sgwt_server_log_tail(&g_srv, 40);
-        failed++;
-    }
-    if (failed)
-        fprintf(stderr, "itest_batch: gateway log kept at %s\n", g_srv.log_path);
-    else
-        unlink(g_srv.log_path);
-    if (sgwt_db_drop(&g_db) != 0)
-        fprintf(stderr, "itest_batch: drop database: %s\n", sgwt_errmsg());
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sgwt_suite_finish("itest_batch", failed, &g_srv, &g_db);
 }

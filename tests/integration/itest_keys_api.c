@@ -19,6 +19,7 @@
 #include "tests/support/http.h"
 #include "tests/support/keys.h"
 #include "tests/support/server.h"
+#include "tests/support/suite.h"
 #include "tests/support/sgwt_check.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -441,19 +442,5 @@ main(void)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
 
-    int alive = sgwt_server_alive(&g_srv);
-    int code = sgwt_server_stop(&g_srv, NULL);
-    if (!alive || code != 0) {
-        fprintf(stderr, "itest_keys_api: gateway %s (exit %d)\n",
-                alive ? "did not stop cleanly" : "died during the suite", code);
-        sgwt_server_log_tail(&g_srv, 40);
-        failed++;
-    }
-    if (failed)
-        fprintf(stderr, "itest_keys_api: gateway log kept at %s\n", g_srv.log_path);
-    else
-        unlink(g_srv.log_path);
-    if (sgwt_db_drop(&g_db) != 0)
-        fprintf(stderr, "itest_keys_api: drop database: %s\n", sgwt_errmsg());
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sgwt_suite_finish("itest_keys_api", failed, &g_srv, &g_db);
 }
