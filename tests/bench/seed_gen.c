@@ -12,7 +12,8 @@
  *   pseudonyms) live in one city; a few per city report a lot.
  * - Campaigns: one huge toll-scam campaign takes ~30 % of US reports and ~45 % of New York's
  *   (growing over time); the rest draw a campaign rank from a Zipf law (weight ~rank^-0.9) over
- *   T ranks, T chosen so that about CAMPAIGNS ranks are drawn at all (~1 million at 10 M).
+ *   T ranks, T chosen so that about CAMPAIGNS ranks are drawn at all (~1 million at 10 M);
+ *   when T reaches the cap below (B^2), the law is flattened instead (s down to 0.5).
  *   Rank r's text: the r-th base text (English bases from the corpora, see
  *   lib/seed_bases.py; Chinese in CN) for r < B, beyond that a pair of fragments of two
  *   distinct bases (r < B^2), so two ranks share at most half their shingles and
@@ -351,7 +352,8 @@ struct pool {
     char **text; /* whole base texts with {U} {E} {P} {Q} {W} placeholders */
     char **frag; /* their first FRAG_MAX bytes, cut between words / characters */
     long n;
-    long t; /* Zipf ranks */
+    long t;   /* Zipf ranks */
+    double s; /* Zipf exponent */
     int zh;
 };
 
@@ -425,21 +427,22 @@ pool_prepare(struct pool *p)
     p->n = k;
 }
 
-/* Zipf-like ranks in [0, T): P(k) ~ (k+1)^-ZIPF_S, drawn as the floor of a continuous
- * power law on [1, T+1) (inverse CDF, O(1)). */
+/* Zipf-like ranks in [0, T): P(k) ~ (k+1)^-s, drawn as the floor of a continuous power law on
+ * [1, T+1) (inverse CDF, O(1)). s is 0.9 unless a language's ranks reach their cap (B^2)
+ * below its campaign target: then calibration flattens its law until the target is met. */
 #define ZIPF_S 0.9
 
 static double
-zipf_p(long k, long t)
+zipf_p(long k, long t, double zs)
 {
-    double e = 1 - ZIPF_S;
+    double e = 1 - zs;
     return (pow((double)k + 2, e) - pow((double)k + 1, e)) / (pow((double)t + 1, e) - 1);
 }
 
 static long
-zipf_rank(long t)
+zipf_rank(long t, double zs)
 {
-    double e = 1 - ZIPF_S;
+    double e = 1 - zs;
     double x = pow(1 + unif() * (pow((double)t + 1, e) - 1), 1 / e);
     long k = (long)floor(x) - 1;
     return k < 0 ? 0 : k >= t ? t - 1 : k;
@@ -494,15 +497,15 @@ acceptance(long r, int zh)
 
 /* Expected number of distinct ranks among D draws of the sampler below over T ranks. */
 static double
-expected_distinct(double d, long t, int zh)
+expected_distinct(double d, long t, double zs, int zh)
 {
     /* A draw retries until the rank is active (up to 24 times), so a rank's share is its Zipf
      * weight times its acceptance, normalised. */
     double s = 0, z = 0;
     for (long k = 0; k < t; k++)
-        z += zipf_p(k, t) * acceptance(k, zh);
+        z += zipf_p(k, t, zs) * acceptance(k, zh);
     for (long k = 0; k < t; k++)
-        s += -expm1(-d * zipf_p(k, t) * acceptance(k, zh) / z);
+        s += -expm1(-d * zipf_p(k, t, zs) * acceptance(k, zh) / z);
     return s;
 }
 
@@ -513,12 +516,12 @@ calibrate(double draws, double target, int zh)
     long lo = 1, hi = 1;
     if (target >= draws * 0.95)
         target = draws * 0.95;
-    while (expected_distinct(draws, hi, zh) < target && hi < 200000000L)
+    while (expected_distinct(draws, hi, ZIPF_S, zh) < target && hi < 200000000L)
         hi *= 2;
     lo = hi / 2;
     while (hi - lo > hi / 200 + 1) {
         long mid = lo + (hi - lo) / 2;
-        if (expected_distinct(draws, mid, zh) < target)
+        if (expected_distinct(draws, mid, ZIPF_S, zh) < target)
             lo = mid;
         else
             hi = mid;
@@ -877,20 +880,26 @@ main(int argc, char **argv)
     /* Ranks stop at the pairs (B + B(B-1)): a triple would contain a pair and merge with it.
      * Chinese has few bases, so its campaigns are fewer and bigger; English makes up the rest. */
     long cap_en = g_en.n * g_en.n, cap_zh = g_zh.n * g_zh.n;
+    g_zh.s = g_en.s = ZIPF_S;
     g_zh.t = calibrate(zh_draws, camp * zh_draws / (en_draws + zh_draws), 1);
     if (g_zh.t > cap_zh)
         g_zh.t = cap_zh;
-    double zh_camps = expected_distinct(zh_draws, g_zh.t, 1);
+    double zh_camps = expected_distinct(zh_draws, g_zh.t, g_zh.s, 1);
     g_en.t = calibrate(en_draws, camp - zh_camps, 0);
-    if (g_en.t > cap_en)
+    if (g_en.t > cap_en) {
         g_en.t = cap_en;
-    double expect = expected_distinct(en_draws, g_en.t, 0) + zh_camps;
+        /* The ranks cannot grow: draw them more evenly instead (not below s = 0.5). */
+        while (g_en.s > 0.505 && expected_distinct(en_draws, g_en.t, g_en.s, 0) < camp - zh_camps)
+            g_en.s -= 0.01;
+    }
+    double expect = expected_distinct(en_draws, g_en.t, g_en.s, 0) + zh_camps;
     long npools = target / 4 > 1000 ? target / 4 : 1000;
     if (first == 0) {
         printf("calibration: %ld reports, %.0f%% US, %.0f%% CN; %ld English bases, ranks %ld for "
-               "%.0f draws; %ld Chinese bases, ranks %ld for %.0f draws; expected %.0f spam "
+               "%.0f draws (Zipf s %.2f); %ld Chinese bases, ranks %ld for %.0f draws; expected "
+               "%.0f spam "
                "campaigns + ham; huge campaign %.0f reports; %ld sender pools; %zu cities\n",
-               n, 100 * share_us, 100 * share_cn, g_en.n, g_en.t, en_draws, g_zh.n, g_zh.t,
+               n, 100 * share_us, 100 * share_cn, g_en.n, g_en.t, en_draws, g_en.s, g_zh.n, g_zh.t,
                zh_draws, expect, huge, npools, NCITIES);
         return 0;
     }
@@ -952,7 +961,7 @@ main(int argc, char **argv)
                 zh = is_cn ? rnd() % 100 < 85 : rnd() % 1000 < 5;
                 struct pool *pl = zh ? &g_zh : &g_en;
                 for (int tries = 0; tries < 24; tries++) {
-                    r = zipf_rank(pl->t);
+                    r = zipf_rank(pl->t, pl->s);
                     if (active(r, zh, fr))
                         break;
                 }
