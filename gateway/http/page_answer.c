@@ -108,8 +108,9 @@ not_found(struct sgw_request *req, const struct sgw_page *p)
     return sgw_respond_error(req, 404, "not_found", p->missing_field, p->missing);
 }
 
-enum sgw_hresult
-sgw_page_answer_list(struct sgw_request *req)
+/* The second call of a route: the job's error, or the list or document from p's cells. */
+static enum sgw_hresult
+answer(struct sgw_request *req, int doc)
 {
     struct sgw_page *p = sgw_page_of(req);
 
@@ -117,6 +118,12 @@ sgw_page_answer_list(struct sgw_request *req)
         return sgw_respond_status(req, SGW_INTERNAL);
     if (req->result != SGW_OK)
         return sgw_respond_status(req, req->result);
+    if (doc) {
+        const char *v = sgw_page_cell(p, 0, 0);
+        if (v == NULL)
+            return p->missing ? not_found(req, p) : sgw_respond_status(req, SGW_INTERNAL);
+        return sgw_respond_raw(req, 200, "application/json", v, strlen(v));
+    }
     if (p->nrows == 0 && p->missing != NULL)
         return not_found(req, p);
     char *body = sgw_page_list_json(p);
@@ -126,18 +133,15 @@ sgw_page_answer_list(struct sgw_request *req)
 }
 
 enum sgw_hresult
+sgw_page_answer_list(struct sgw_request *req)
+{
+    return answer(req, 0);
+}
+
+enum sgw_hresult
 sgw_page_answer_doc(struct sgw_request *req)
 {
-    struct sgw_page *p = sgw_page_of(req);
-
-    if (p == NULL)
-        return sgw_respond_status(req, SGW_INTERNAL);
-    if (req->result != SGW_OK)
-        return sgw_respond_status(req, req->result);
-    const char *doc = sgw_page_cell(p, 0, 0);
-    if (doc == NULL)
-        return p->missing ? not_found(req, p) : sgw_respond_status(req, SGW_INTERNAL);
-    return sgw_respond_raw(req, 200, "application/json", doc, strlen(doc));
+    return answer(req, 1);
 }
 
 enum sgw_hresult
