@@ -1,6 +1,6 @@
 /* GET /v1/campaigns: live campaigns with filters, four sorts and keyset cursors. Validation
  * happens here, in the HTTP thread; the statement (one per sort, direction and city or not,
- * db/statements.def) runs as a paged job (page.h). The cursor carries the sort, the order, a
+ * db/statements.def) runs as a page read (page.h). The cursor carries the sort, the order, a
  * hash of the filters, the as-of bound and reference time of the first page and the last
  * row's (sort value, id): a cursor used with other filters is refused, campaigns created after
  * the first page never appear mid-walk, and growth is measured against one instant. Counts
@@ -45,21 +45,6 @@ index_of(const char *const *values, const char *v)
     while (values[i] != NULL && strcmp(values[i], v) != 0)
         i++;
     return i;
-}
-
-/* A decimal int64 (optionally negative) as this list wrote it into a cursor. */
-static int
-cursor_number(const char *s)
-{
-    const char *d = s[0] == '-' ? s + 1 : s;
-    size_t n = strlen(d);
-    if (n == 0 || n > 18)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (d[i] < '0' || d[i] > '9')
-            return -1;
-    }
-    return 0;
 }
 
 struct filters {
@@ -129,41 +114,41 @@ sgw_route_campaigns_list(struct sgw_request *req)
     char fhash[24];
     char cbuf[SGW_CURSOR_MAX];
     char *cf[7];
+    int have_cursor;
 
     if (atomic_load(&req->done))
-        return sgw_page_run(req);
+        return sgw_page_answer_list(req);
     sgw_query_collect(req->conn, &q);
-    if (parse(&q, &f, &err) != 0)
+    if (parse(&q, &f, &err) != 0 ||
+        sgw_page_cursor_read(&q, "campaigns", cf, 7, cbuf, &have_cursor, &err) != 0)
         return sgw_respond_invalid(req, &err);
     filters_hash(&f, fhash, sizeof fhash);
-
-    const char *cursor = sgw_query_get(&q, "cursor");
-    if (cursor != NULL) {
-        if (sgw_cursor_decode("campaigns", cursor, cf, 7, cbuf, sizeof cbuf, &err) != 0)
-            return sgw_respond_invalid(req, &err);
+    if (have_cursor) {
         if (strcmp(cf[0], f.sort) != 0 || strcmp(cf[1], f.order) != 0 || strcmp(cf[2], fhash) != 0)
             return sgw_respond_error(req, 400, "invalid_cursor", "cursor",
                                      "cursor belongs to a list with other filters, sort or order "
                                      "(start again without it)");
         for (int i = 3; i < 7; i++) {
-            if (cursor_number(cf[i]) != 0)
-                return sgw_respond_error(req, 400, "invalid_cursor", "cursor",
-                                         "cursor is not one this list handed out");
+            if (!sgw_page_is_int(cf[i])) {
+                sgw_page_cursor_refuse(&err);
+                return sgw_respond_invalid(req, &err);
+            }
         }
     }
     if (f.city_unknown)
-        return sgw_page_respond_empty(req, "campaigns");
+        return sgw_page_answer_empty(req, "campaigns");
 
-    struct sgw_page *p = sgw_page_new(req);
-    p->stmt = stmts[f.has_city][index_of(sorts, f.sort)][index_of(orders, f.order)];
+    struct sgw_page *p =
+        sgw_page_new(req, stmts[f.has_city][index_of(sorts, f.sort)][index_of(orders, f.order)]);
+    p->custom_plans = 1;
     p->name = "campaigns";
     p->limit = f.limit;
-    p->cursor_kind = "campaigns";
-    p->cursor_header = 1;
+    p->head = SGW_PAGE_HEAD_ASOF;
+    snprintf(p->kind, sizeof p->kind, "campaigns");
     sgw_page_cursor_field(p, f.sort);
     sgw_page_cursor_field(p, f.order);
     sgw_page_cursor_field(p, fhash);
-    if (cursor != NULL) {
+    if (have_cursor) {
         sgw_page_param(p, 0, cf[3]);
         sgw_page_param(p, 1, cf[4]);
         sgw_page_param(p, 9, cf[5]);
@@ -181,5 +166,5 @@ sgw_route_campaigns_list(struct sgw_request *req)
     sgw_page_param_ll(p, 11, f.limit + 1);
     if (f.has_city)
         sgw_page_param(p, 12, f.city_key);
-    return sgw_page_run(req);
+    return sgw_page_submit(req);
 }

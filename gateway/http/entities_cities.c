@@ -8,7 +8,7 @@
  * and non-ASCII bytes). Any other {city} is a name ("New York", "NYC", "深圳"), canonicalised
  * with sgw_city_parse like a report's city, with ?country= to disambiguate. */
 #include "gateway/cluster/city.h"
-#include "gateway/http/read_rows.h"
+#include "gateway/http/page.h"
 #include "gateway/http/respond.h"
 #include "gateway/intake/charset.h"
 #include "gateway/intake/country.h"
@@ -50,11 +50,11 @@ sgw_route_cities_list(struct sgw_request *req)
     struct sgw_error err;
     const char *sort;
     long limit;
-    char kind[64], buf[SGW_CURSOR_MAX], num[24], country[3], *f[2];
-    int have_cursor, have_country;
+    char kind[64], buf[SGW_CURSOR_MAX], country[3], *f[2];
+    int have_cursor, have_country, i = 0;
 
     if (atomic_load(&req->done))
-        return sgw_read_rows_list(req, 2, "cities");
+        return sgw_page_answer_list(req);
     sgw_query_collect(req->conn, &q);
     if (sgw_query_check(&q, allowed, &err) != 0 ||
         sgw_query_enum(&q, "sort", sorts, "reports", &sort, &err) != 0 ||
@@ -62,29 +62,29 @@ sgw_route_cities_list(struct sgw_request *req)
         sgw_query_long(&q, "limit", 1, 500, 50, &limit, &err) != 0)
         return sgw_respond_invalid(req, &err);
     snprintf(kind, sizeof kind, "cities:%s", sort);
-    if (sgw_read_rows_cursor(&q, kind, f, 2, buf, &have_cursor, &err) != 0)
+    if (sgw_page_cursor_read(&q, kind, f, 2, buf, &have_cursor, &err) != 0)
         return sgw_respond_invalid(req, &err);
     int by_time = strcmp(sort, "last_seen") == 0;
-    if (have_cursor && (!(by_time ? sgw_read_rows_is_time(f[0]) : sgw_read_rows_is_int(f[0])) ||
-                        !sgw_read_rows_is_text(f[1]))) {
-        sgw_error_set(&err, "invalid_cursor", "cursor", "cursor is not one this list handed out");
+    if (have_cursor &&
+        (!(by_time ? sgw_page_is_time(f[0]) : sgw_page_is_int(f[0])) || !sgw_page_is_text(f[1]))) {
+        sgw_page_cursor_refuse(&err);
         return sgw_respond_invalid(req, &err);
     }
     enum sgw_stmt stmt = by_time ? (have_country ? SGW_STMT_api_cities_by_last_seen_country
                                                  : SGW_STMT_api_cities_by_last_seen)
                                  : (have_country ? SGW_STMT_api_cities_by_reports_country
                                                  : SGW_STMT_api_cities_by_reports);
-    struct sgw_read_rows *r = sgw_read_rows_start(req, stmt);
-    r->limit = limit;
-    snprintf(r->kind, sizeof r->kind, "%s", kind);
+    struct sgw_page *p = sgw_page_new(req, stmt);
+    p->name = "cities";
+    p->limit = limit;
+    snprintf(p->kind, sizeof p->kind, "%s", kind);
     if (have_country)
-        sgw_read_rows_param(r, country);
+        sgw_page_param(p, i++, country);
     /* Without a cursor: a sort value above every row's. */
-    sgw_read_rows_param(r, have_cursor ? f[0] : by_time ? "infinity" : INT8_MAX_TEXT);
-    sgw_read_rows_param(r, have_cursor ? f[1] : "");
-    snprintf(num, sizeof num, "%ld", limit + 1);
-    sgw_read_rows_param(r, num);
-    return sgw_read_rows_submit(req);
+    sgw_page_param(p, i++, have_cursor ? f[0] : by_time ? "infinity" : INT8_MAX_TEXT);
+    sgw_page_param(p, i++, have_cursor ? f[1] : "");
+    sgw_page_param_ll(p, i, limit + 1);
+    return sgw_page_submit(req);
 }
 
 /* The city key named by {city} (id or name); 0, or -1 with err. */
@@ -116,12 +116,14 @@ city_key(const char *seg, size_t n, const struct sgw_query *q, char *key, size_t
     return 0;
 }
 
-static enum sgw_hresult
-not_found(struct sgw_request *req, struct sgw_read_rows *r)
+/* The city's page: 404 when the statement finds no such city. */
+static struct sgw_page *
+city_page(struct sgw_request *req, enum sgw_stmt stmt, const char *key)
 {
-    char msg[KEY_MAX + 32];
-    snprintf(msg, sizeof msg, "no reports from the city %s", r->params[0]);
-    return sgw_respond_error(req, 404, "not_found", "city", msg);
+    struct sgw_page *p = sgw_page_new(req, stmt);
+    sgw_page_not_found(p, "city", "no reports from the city %s", key);
+    sgw_page_param(p, 0, key);
+    return p;
 }
 
 enum sgw_hresult
@@ -132,23 +134,15 @@ sgw_route_cities_get(struct sgw_request *req)
     struct sgw_error err;
     char key[KEY_MAX + 1];
 
-    if (atomic_load(&req->done)) {
-        struct sgw_read_rows *r = sgw_read_rows_of(req);
-        if (r == NULL || req->result != SGW_OK)
-            return sgw_respond_status(req, r ? req->result : SGW_INTERNAL);
-        const char *doc = sgw_read_rows_get(r, 0, 0);
-        if (doc == NULL)
-            return not_found(req, r);
-        return sgw_respond_raw(req, 200, "application/json", doc, strlen(doc));
-    }
+    if (atomic_load(&req->done))
+        return sgw_page_answer_doc(req);
     sgw_query_collect(req->conn, &q);
     const char *seg = req->path + strlen(PREFIX);
     if (sgw_query_check(&q, allowed, &err) != 0 ||
         city_key(seg, strlen(seg), &q, key, sizeof key, &err) != 0)
         return sgw_respond_invalid(req, &err);
-    struct sgw_read_rows *r = sgw_read_rows_start(req, SGW_STMT_api_city_json);
-    sgw_read_rows_param(r, key);
-    return sgw_read_rows_submit(req);
+    city_page(req, SGW_STMT_api_city_json, key);
+    return sgw_page_submit(req);
 }
 
 enum sgw_hresult
@@ -158,33 +152,28 @@ sgw_route_city_campaigns(struct sgw_request *req)
     struct sgw_query q;
     struct sgw_error err;
     long limit;
-    char key[KEY_MAX + 1], buf[SGW_CURSOR_MAX], num[24], *f[2];
+    char key[KEY_MAX + 1], buf[SGW_CURSOR_MAX], *f[2];
     int have_cursor;
 
-    if (atomic_load(&req->done)) {
-        struct sgw_read_rows *r = sgw_read_rows_of(req);
-        if (r != NULL && req->result == SGW_OK && r->nrows == 0)
-            return not_found(req, r);
-        return sgw_read_rows_list(req, 2, "campaigns");
-    }
+    if (atomic_load(&req->done))
+        return sgw_page_answer_list(req);
     sgw_query_collect(req->conn, &q);
     const char *seg = req->path + strlen(PREFIX);
     if (sgw_query_check(&q, allowed, &err) != 0 ||
         city_key(seg, strcspn(seg, "/"), &q, key, sizeof key, &err) != 0 ||
         sgw_query_long(&q, "limit", 1, 500, 50, &limit, &err) != 0 ||
-        sgw_read_rows_cursor(&q, "city-campaigns", f, 2, buf, &have_cursor, &err) != 0)
+        sgw_page_cursor_read(&q, "city-campaigns", f, 2, buf, &have_cursor, &err) != 0)
         return sgw_respond_invalid(req, &err);
-    if (have_cursor && (!sgw_read_rows_is_int(f[0]) || !sgw_read_rows_is_int(f[1]))) {
-        sgw_error_set(&err, "invalid_cursor", "cursor", "cursor is not one this list handed out");
+    if (have_cursor && (!sgw_page_is_int(f[0]) || !sgw_page_is_int(f[1]))) {
+        sgw_page_cursor_refuse(&err);
         return sgw_respond_invalid(req, &err);
     }
-    struct sgw_read_rows *r = sgw_read_rows_start(req, SGW_STMT_api_city_campaigns);
-    r->limit = limit;
-    snprintf(r->kind, sizeof r->kind, "city-campaigns");
-    sgw_read_rows_param(r, key);
-    sgw_read_rows_param(r, have_cursor ? f[0] : INT8_MAX_TEXT);
-    sgw_read_rows_param(r, have_cursor ? f[1] : INT8_MAX_TEXT);
-    snprintf(num, sizeof num, "%ld", limit + 1);
-    sgw_read_rows_param(r, num);
-    return sgw_read_rows_submit(req);
+    struct sgw_page *p = city_page(req, SGW_STMT_api_city_campaigns, key);
+    p->name = "campaigns";
+    p->limit = limit;
+    snprintf(p->kind, sizeof p->kind, "city-campaigns");
+    sgw_page_param(p, 1, have_cursor ? f[0] : INT8_MAX_TEXT);
+    sgw_page_param(p, 2, have_cursor ? f[1] : INT8_MAX_TEXT);
+    sgw_page_param_ll(p, 3, limit + 1);
+    return sgw_page_submit(req);
 }

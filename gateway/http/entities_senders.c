@@ -3,7 +3,7 @@
  * lower-case e-mail), with ?country= (or the gateway's --default-region) as the region of
  * national numbers, so "(212) 555-0100" finds +12125550100. A phone's region and place come
  * from libphonenumber's offline geocoder here, in the HTTP thread (cached, microseconds). */
-#include "gateway/http/read_rows.h"
+#include "gateway/http/page.h"
 #include "gateway/http/respond.h"
 #include "gateway/intake/charset.h"
 #include "gateway/intake/country.h"
@@ -26,18 +26,8 @@ sgw_route_senders_get(struct sgw_request *req)
     const char *country = NULL;
     char region[3], norm[SGW_SENDER_MAX + 8], cc[8], place[160];
 
-    if (atomic_load(&req->done)) {
-        struct sgw_read_rows *r = sgw_read_rows_of(req);
-        if (r == NULL || req->result != SGW_OK)
-            return sgw_respond_status(req, r ? req->result : SGW_INTERNAL);
-        const char *doc = sgw_read_rows_get(r, 0, 0);
-        if (doc == NULL) {
-            char msg[SGW_SENDER_MAX + 48];
-            snprintf(msg, sizeof msg, "no reports name the sender %s", r->params[0]);
-            return sgw_respond_error(req, 404, "not_found", "sender", msg);
-        }
-        return sgw_respond_raw(req, 200, "application/json", doc, strlen(doc));
-    }
+    if (atomic_load(&req->done))
+        return sgw_page_answer_doc(req);
     sgw_query_collect(req->conn, &q);
     if (sgw_query_check(&q, allowed, &err) != 0 ||
         sgw_query_text(&q, "country", 2, &country, &err) != 0)
@@ -57,15 +47,13 @@ sgw_route_senders_get(struct sgw_request *req)
         return sgw_respond_error(req, 400, "invalid_field", "sender",
                                  "not a phone number, short code, alphanumeric sender id or "
                                  "e-mail address");
-    struct sgw_read_rows *r = sgw_read_rows_start(req, SGW_STMT_api_sender_json);
-    sgw_read_rows_param(r, norm);
+    struct sgw_page *p = sgw_page_new(req, SGW_STMT_api_sender_json);
+    sgw_page_not_found(p, "sender", "no reports name the sender %s", norm);
+    sgw_page_param(p, 0, norm);
     if (kind == SGW_SENDER_PHONE && sgw_phone_region(norm, cc, sizeof cc) == 0) {
-        sgw_read_rows_param(r, cc);
-        sgw_read_rows_param(
-            r, sgw_phone_geocode_cached(norm, "en", place, sizeof place) == 0 ? place : NULL);
-    } else {
-        sgw_read_rows_param(r, NULL);
-        sgw_read_rows_param(r, NULL);
+        sgw_page_param(p, 1, cc);
+        sgw_page_param(
+            p, 2, sgw_phone_geocode_cached(norm, "en", place, sizeof place) == 0 ? place : NULL);
     }
-    return sgw_read_rows_submit(req);
+    return sgw_page_submit(req);
 }

@@ -1,7 +1,7 @@
 /* GET routes that answer one JSON document PostgreSQL builds from a numeric path id
  * ("/v1/campaigns/{id}"): the id is checked in the HTTP thread (400 invalid_field), the query
- * runs as a database job on a writer connection (never in a libmicrohttpd callback), and the
- * handler is re-entered to answer 200 with the document or 404 not_found. */
+ * runs as a page read (page.h: a job on the read pool, never in a libmicrohttpd callback), and
+ * the handler is re-entered to answer 200 with the document or 404 not_found. */
 #ifndef SGW_READ_JSON_H
 #define SGW_READ_JSON_H
 

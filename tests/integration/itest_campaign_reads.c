@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "gateway/http/query.h"
 #include "tests/support/common.h"
 #include "tests/support/db.h"
 #include "tests/support/http.h"
@@ -567,6 +568,22 @@ START_TEST(test_list_errors)
     char *p = strstr(path, "cursor=") + 10;
     *p = *p == 'A' ? 'B' : 'A';
     expect_error(path, 400, "invalid_cursor", "cursor");
+    /* The same cursor re-encoded with a row field no statement can take. */
+    char cbuf[SGW_CURSOR_MAX], forged[SGW_CURSOR_MAX];
+    char *cf[7];
+    struct sgw_error cerr;
+    ck_assert_int_eq(sgw_cursor_decode("campaigns", cur, cf, 7, cbuf, sizeof cbuf, &cerr), 0);
+    static const char *const bad_fields[] = {"12x", "1234567890123456789", "", "+1"};
+    for (int i = 3; i < 7; i++) {
+        for (size_t v = 0; v < sizeof bad_fields / sizeof bad_fields[0]; v++) {
+            const char *f[7];
+            for (int j = 0; j < 7; j++)
+                f[j] = j == i ? bad_fields[v] : cf[j];
+            ck_assert_int_eq(sgw_cursor_encode("campaigns", f, 7, forged, sizeof forged), 0);
+            snprintf(path, sizeof path, "/v1/campaigns?limit=2&cursor=%s", forged);
+            expect_error(path, 400, "invalid_cursor", "cursor");
+        }
+    }
     /* The list's cursor is not a sub-resource's. */
     snprintf(path, sizeof path, "/v1/campaigns/%lld/senders?cursor=%s", g_a, cur);
     expect_error(path, 400, "invalid_cursor", "cursor");
@@ -768,6 +785,22 @@ START_TEST(test_parts)
     expect_error(path, 400, "invalid_parameter", "limit");
     snprintf(path, sizeof path, "/v1/campaigns/%lld/cities?cursor=abc", g_a);
     expect_error(path, 400, "invalid_cursor", "cursor");
+
+    /* Cursors are checksummed, not signed: a well-formed one (made with the same encoder)
+     * whose key no statement can take is still 400, never a database error. */
+    static const char *const kinds[][2] = {{"campaign_senders", "senders"},
+                                           {"campaign_reports", "reports"}};
+    static const char *const bad_keys[] = {"9999999999999999999", "1x", "", "-"};
+    char id[24], cur[SGW_CURSOR_MAX];
+    snprintf(id, sizeof id, "%lld", g_a);
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t v = 0; v < sizeof bad_keys / sizeof bad_keys[0]; v++) {
+            const char *f[3] = {id, bad_keys[v], "x"};
+            ck_assert_int_eq(sgw_cursor_encode(kinds[k][0], f, 3, cur, sizeof cur), 0);
+            snprintf(path, sizeof path, "/v1/campaigns/%s/%s?cursor=%s", id, kinds[k][1], cur);
+            expect_error(path, 400, "invalid_cursor", "cursor");
+        }
+    }
 }
 END_TEST
 
