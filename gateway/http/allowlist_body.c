@@ -14,7 +14,7 @@ int
 sgw_allowlist_parse(const char *body, size_t len, const char *default_region,
                     struct sgw_allowlist_in *out, struct sgw_error *err)
 {
-    const char *entry = NULL, *note = NULL, *country = NULL;
+    const char *entry = NULL, *country = NULL;
     char cc[3];
     int rc = -1, r;
 
@@ -39,11 +39,8 @@ sgw_allowlist_parse(const char *body, size_t len, const char *default_region,
     }
     if (sgw_allowlist_normalise(entry, country ? cc : default_region, &out->e, err) != 0)
         goto fail;
-    r = sgw_body_string(root, "note", SGW_ALLOWLIST_NOTE_MAX, 1, &note, err);
-    if (r < 0)
+    if (sgw_body_note_dup(root, SGW_ALLOWLIST_NOTE_MAX, &out->note, err) != 0)
         goto fail;
-    if (r == 1 && note[strspn(note, " \t\r\n")] != '\0')
-        out->note = sgw_xstrdup(note);
     rc = 0;
 fail:
     json_decref(root);

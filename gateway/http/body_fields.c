@@ -1,6 +1,7 @@
 /* JSON body helpers shared by the analyst write routes. */
 #include "gateway/http/body_fields.h"
 
+#include "gateway/common/mem.h"
 #include "gateway/intake/report.h"
 
 #include <string.h>
@@ -77,4 +78,17 @@ sgw_body_string(json_t *root, const char *name, size_t max_chars, int multiline,
                              max_chars);
     *out = s;
     return 1;
+}
+
+int
+sgw_body_note_dup(json_t *root, size_t max_chars, char **out, struct sgw_error *err)
+{
+    const char *note = NULL;
+    *out = NULL;
+    int r = sgw_body_string(root, "note", max_chars, 1, &note, err);
+    if (r < 0)
+        return -1;
+    if (r == 1 && note[strspn(note, " \t\r\n")] != '\0')
+        *out = sgw_xstrdup(note);
+    return 0;
 }

@@ -1,6 +1,6 @@
 /* Small JSON request bodies of the analyst routes (verdicts, allowlist): the object itself and
  * optional string members, with the same error codes as report intake (invalid_json,
- * unknown_field, invalid_field). Pure; no allocation kept past the caller's json_t. */
+ * unknown_field, invalid_field). Pure; only the _dup functions allocate. */
 #ifndef SGW_BODY_FIELDS_H
 #define SGW_BODY_FIELDS_H
 
@@ -19,5 +19,9 @@ json_t *sgw_body_object(const char *body, size_t len, const char *const *known,
  * when present, -1 with err set when not a string, too long or with control characters. */
 int sgw_body_string(json_t *root, const char *name, size_t max_chars, int multiline,
                     const char **out, struct sgw_error *err);
+
+/* Optional free-text member "note" (multi-line, at most max_chars): *out is a copy (caller
+ * frees), or NULL when absent, null or only white space. 0, or -1 with err set. */
+int sgw_body_note_dup(json_t *root, size_t max_chars, char **out, struct sgw_error *err);
 
 #endif

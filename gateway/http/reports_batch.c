@@ -10,6 +10,7 @@
 #include "gateway/common/mem.h"
 #include "gateway/common/metrics.h"
 #include "gateway/common/timeutil.h"
+#include "gateway/http/idempotency.h"
 #include "gateway/http/respond.h"
 #include "gateway/http/server.h"
 #include "gateway/intake/ndjson.h"
@@ -17,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define IDEMPOTENCY_KEY_MAX 200
 
 enum sgw_hresult sgw_route_reports_batch(struct sgw_request *req);
 
@@ -122,19 +121,6 @@ answer(struct sgw_request *req)
     return sgw_respond_json(req, 200, body);
 }
 
-static int
-valid_idempotency_key(const char *k)
-{
-    size_t n = strlen(k);
-    if (n == 0 || n > IDEMPOTENCY_KEY_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
-            return 0;
-    }
-    return 1;
-}
-
 /* Validates every line into b; features are computed here, as for single reports. */
 static void
 parse_lines(struct sgw_request *req, struct batch_ctx *b, const struct sgw_ndjson_line *nl,
@@ -157,7 +143,7 @@ parse_lines(struct sgw_request *req, struct batch_ctx *b, const struct sgw_ndjso
         r->api_key_id = req->api_key_id;
         l->report = b->nvalid;
         if (idem != NULL) {
-            char key[IDEMPOTENCY_KEY_MAX + 32];
+            char key[SGW_IDEMPOTENCY_KEY_MAX + 32];
             snprintf(key, sizeof key, "%s %zu", idem, l->lineno);
             b->keys[b->nvalid] = sgw_xstrdup(key);
         }
@@ -177,10 +163,9 @@ sgw_route_reports_batch(struct sgw_request *req)
             return sgw_respond_status(req, req->result);
         return answer(req);
     }
-    const char *idem = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Idempotency-Key");
-    if (idem != NULL && !valid_idempotency_key(idem))
-        return sgw_respond_error(req, 400, "invalid_field", "Idempotency-Key",
-                                 "Idempotency-Key must be 1 to 200 visible ASCII characters");
+    const char *idem;
+    if (sgw_idempotency_key(req, &idem) != 0)
+        return sgw_idempotency_respond_invalid(req);
     size_t n = req->body ? sgw_ndjson_split(req->body, req->body_len, NULL, 0) : 0;
     if (n == 0)
         return sgw_respond_error(req, 400, "empty_batch", NULL,

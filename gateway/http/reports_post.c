@@ -1,13 +1,12 @@
 /* POST /v1/reports: validate, queue for group commit, answer after the commit. The 202 body is
  * printed by hand: this is the hot path. */
 #include "gateway/common/timeutil.h"
+#include "gateway/http/idempotency.h"
 #include "gateway/http/respond.h"
 #include "gateway/http/server.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define IDEMPOTENCY_KEY_MAX 200
 
 enum sgw_hresult sgw_route_reports_post(struct sgw_request *req);
 
@@ -24,19 +23,6 @@ answer(struct sgw_request *req)
     return sgw_respond_raw(req, req->replay ? 200 : 202, "application/json", body, (size_t)n);
 }
 
-static int
-valid_idempotency_key(const char *k)
-{
-    size_t n = strlen(k);
-    if (n == 0 || n > IDEMPOTENCY_KEY_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
-            return 0;
-    }
-    return 1;
-}
-
 enum sgw_hresult
 sgw_route_reports_post(struct sgw_request *req)
 {
@@ -46,10 +32,9 @@ sgw_route_reports_post(struct sgw_request *req)
     if (atomic_load(&req->done))
         return answer(req);
 
-    const char *idem = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Idempotency-Key");
-    if (idem != NULL && !valid_idempotency_key(idem))
-        return sgw_respond_error(req, 400, "invalid_field", "Idempotency-Key",
-                                 "Idempotency-Key must be 1 to 200 visible ASCII characters");
+    const char *idem;
+    if (sgw_idempotency_key(req, &idem) != 0)
+        return sgw_idempotency_respond_invalid(req);
     if (req->body == NULL)
         return sgw_respond_error(req, 400, "invalid_json", NULL, "request body is empty");
     if (sgw_report_parse_json(req->body, req->body_len, &req->srv->intake, sgw_now_us(), &r,

@@ -36,16 +36,9 @@ status_member(json_t *root, const char *name, char *out, size_t outsz, struct sg
     return 1;
 }
 
-static int
-is_blank(const char *s)
-{
-    return s[strspn(s, " \t\r\n")] == '\0';
-}
-
 int
 sgw_verdict_parse(const char *body, size_t len, struct sgw_verdict_in *out, struct sgw_error *err)
 {
-    const char *note = NULL;
     int rc = -1, r;
 
     memset(out, 0, sizeof *out);
@@ -61,11 +54,8 @@ sgw_verdict_parse(const char *body, size_t len, struct sgw_verdict_in *out, stru
     }
     if (status_member(root, "expected_status", out->expected, sizeof out->expected, err) < 0)
         goto fail;
-    r = sgw_body_string(root, "note", SGW_VERDICT_NOTE_MAX, 1, &note, err);
-    if (r < 0)
+    if (sgw_body_note_dup(root, SGW_VERDICT_NOTE_MAX, &out->note, err) != 0)
         goto fail;
-    if (r == 1 && !is_blank(note))
-        out->note = sgw_xstrdup(note);
     rc = 0;
 fail:
     json_decref(root);
