@@ -3,13 +3,16 @@
  * attempt, so a database outage costs each read one fast 503 instead of a connect timeout. */
 #include "db/readpool.h"
 
+#include "db/pace.h"
 #include "gateway/common/log.h"
 #include "gateway/common/mem.h"
+#include "gateway/common/metrics.h"
 #include "gateway/common/timeutil.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define BACKOFF_US 500000
 
@@ -29,9 +32,12 @@ struct reader {
 
 struct sgw_db_readpool {
     struct sgw_db_readpool_config cfg;
+    struct sgw_db_readpool_pacing pacing;
     char *url;
     pthread_mutex_t mu;
     pthread_cond_t nonempty;
+    pthread_cond_t wake; /* pacing waits (CLOCK_MONOTONIC); apart from nonempty so a submit's
+                            signal never goes to a waiting thread instead of an idle one */
     struct item *ring;
     size_t head, count;
     int stopping;
@@ -50,8 +56,21 @@ sgw_db_readpool_new(const struct sgw_db_readpool_config *cfg)
     p->ring = sgw_xcalloc((size_t)cfg->capacity, sizeof(struct item));
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->nonempty, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->wake, &ca);
+    pthread_condattr_destroy(&ca);
     p->readers = sgw_xcalloc((size_t)cfg->threads, sizeof(struct reader));
     return p;
+}
+
+void
+sgw_db_readpool_set_pacing(struct sgw_db_readpool *p, const struct sgw_db_readpool_pacing *pacing)
+{
+    p->pacing = *pacing;
+    if (p->pacing.cap_us <= 0)
+        p->pacing.cap_us = SGW_DB_PACE_CAP_US;
 }
 
 enum sgw_status
@@ -106,6 +125,29 @@ reader_conn(struct reader *r)
     return r->conn;
 }
 
+/* After a read of job_us: while intake is busy, wait the rest of the thread's share, or until
+ * the pool stops. */
+static void
+pace(struct sgw_db_readpool *p, int64_t job_us)
+{
+    const struct sgw_db_readpool_pacing *pc = &p->pacing;
+    if (pc->busy == NULL || pc->share >= 100 || !pc->busy(pc->busy_arg))
+        return;
+    int64_t wait = sgw_db_pace_us(job_us, pc->share, pc->cap_us);
+    if (wait <= 0)
+        return;
+    int64_t t0 = sgw_monotonic_us(), until = t0 + wait;
+    struct timespec ts = {(time_t)(until / 1000000), (long)(until % 1000000) * 1000};
+
+    pthread_mutex_lock(&p->mu);
+    while (!p->stopping && sgw_monotonic_us() < until) {
+        if (pthread_cond_timedwait(&p->wake, &p->mu, &ts) != 0)
+            break; /* ETIMEDOUT */
+    }
+    pthread_mutex_unlock(&p->mu);
+    sgw_metrics_read_paced(sgw_monotonic_us() - t0);
+}
+
 static void *
 reader_main(void *arg)
 {
@@ -126,13 +168,16 @@ reader_main(void *arg)
         atomic_store_explicit(&p->depth, (long)p->count, memory_order_relaxed);
         pthread_mutex_unlock(&p->mu);
 
+        int64_t t0 = sgw_monotonic_us();
         struct sgw_db_conn *c = reader_conn(r);
         enum sgw_status st = c != NULL ? it.job(c, it.arg) : SGW_DATABASE;
         /* A job that failed on a broken connection reports SGW_DATABASE; the next job
          * reconnects. One that left a transaction open must not hand it to the next job. */
         if (c != NULL && sgw_db_alive(c) && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
             sgw_db_simple(c, "ROLLBACK", NULL, 0);
+        int64_t took = sgw_monotonic_us() - t0;
         it.done(it.arg, st, 0, 0);
+        pace(p, took);
     }
     sgw_db_close(r->conn);
     r->conn = NULL;
@@ -164,6 +209,7 @@ sgw_db_readpool_stop(struct sgw_db_readpool *p)
     pthread_mutex_lock(&p->mu);
     p->stopping = 1;
     pthread_cond_broadcast(&p->nonempty);
+    pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->started; i++)
         pthread_join(p->readers[i].thread, NULL);
@@ -178,6 +224,7 @@ sgw_db_readpool_free(struct sgw_db_readpool *p)
     sgw_db_readpool_stop(p);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->nonempty);
+    pthread_cond_destroy(&p->wake);
     free(p->ring);
     free(p->readers);
     free(p->url);

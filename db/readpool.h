@@ -2,7 +2,10 @@
  * dashboards never queue behind (or hold up) the writers' group commits. Jobs run in
  * autocommit on a connection with default_transaction_read_only on, so a read route cannot
  * write by mistake. A full queue, a stopping pool or an unreachable database fail the job
- * at once (the request gets 503): reads are retried by clients, never by the gateway. */
+ * at once (the request gets 503): reads are retried by clients, never by the gateway.
+ * While intake is busy each thread paces itself (db/pace.h): after a read that took t it waits
+ * t * (100 - share) / share before the next, so on a shared primary reads cannot starve the
+ * writers. The read itself is never slowed, only the connection's rate. */
 #ifndef SGW_DB_READPOOL_H
 #define SGW_DB_READPOOL_H
 
@@ -15,12 +18,23 @@ struct sgw_db_readpool_config {
     long statement_timeout_ms; /* per read */
 };
 
+/* Read pacing; without it (or with share 100) a thread never waits. */
+struct sgw_db_readpool_pacing {
+    int share;                   /* percent of a thread's time for reads while intake is busy */
+    int (*busy)(void *busy_arg); /* intake busy now? called from pool threads, must not block */
+    void *busy_arg;              /* borrowed: must outlive the pool's threads */
+    long cap_us;                 /* longest wait after one read; 0 = SGW_DB_PACE_CAP_US */
+};
+
 struct sgw_db_readpool; /* opaque */
 
 /* Returns a pool (free with sgw_db_readpool_free); copies cfg. Connections open lazily. */
 struct sgw_db_readpool *sgw_db_readpool_new(const struct sgw_db_readpool_config *cfg);
+/* Sets the pacing (copied); call before start. */
+void sgw_db_readpool_set_pacing(struct sgw_db_readpool *p,
+                                const struct sgw_db_readpool_pacing *pacing);
 int sgw_db_readpool_start(struct sgw_db_readpool *p); /* 0 or -1 */
-/* Runs what is queued, then joins the threads. */
+/* Runs what is queued (without pacing waits), then joins the threads. */
 void sgw_db_readpool_stop(struct sgw_db_readpool *p);
 void sgw_db_readpool_free(struct sgw_db_readpool *p); /* accepts NULL */
 

@@ -10,6 +10,7 @@
 #include "db/writer.h"
 
 #include "db/db.h"
+#include "db/pace.h"
 #include "db/pgarray.h"
 #include "db/report_rows.h"
 #include "gateway/common/log.h"
@@ -60,6 +61,7 @@ struct sgw_db_writer {
     int stopping;
     atomic_int connected; /* writers holding a live connection */
     atomic_long depth;
+    atomic_llong busy_at_us; /* monotonic µs of the last large batch; 0 = never (see pace.h) */
     struct worker *workers;
     int started;
 };
@@ -128,6 +130,30 @@ int
 sgw_db_writer_up(const struct sgw_db_writer *w)
 {
     return atomic_load(&((struct sgw_db_writer *)w)->connected) > 0;
+}
+
+int
+sgw_db_writer_busy_at(const struct sgw_db_writer *w, int64_t now_us)
+{
+    struct sgw_db_writer *m = (struct sgw_db_writer *)w; /* atomic loads take non-const */
+    return sgw_db_pace_intake_busy(atomic_load_explicit(&m->depth, memory_order_relaxed),
+                                   atomic_load_explicit(&m->busy_at_us, memory_order_relaxed),
+                                   now_us);
+}
+
+int
+sgw_db_writer_busy(const struct sgw_db_writer *w)
+{
+    return sgw_db_writer_busy_at(w, sgw_monotonic_us());
+}
+
+/* A batch of n, with left still queued behind it: large (or more waiting than one commit
+ * takes) marks intake busy. One relaxed store per batch, no lock. */
+static void
+note_batch(struct sgw_db_writer *w, size_t n, size_t left)
+{
+    if (n >= SGW_DB_PACE_BUSY_BATCH || left > 0)
+        atomic_store_explicit(&w->busy_at_us, sgw_monotonic_us(), memory_order_relaxed);
 }
 
 /* --- one batch ---------------------------------------------------------------------------- */
@@ -553,9 +579,13 @@ worker_main(void *arg)
             w->head = (w->head + 1) % (size_t)w->cfg.capacity;
             w->count--;
         }
-        atomic_store_explicit(&w->depth, (long)w->count, memory_order_relaxed);
+        size_t left = w->count;
+        atomic_store_explicit(&w->depth, (long)left, memory_order_relaxed);
         pthread_mutex_unlock(&w->mu);
+        note_batch(w, n, left);
         dispatch(k, k->batch, n);
+        /* Again after the commit, so a commit slower than the hold time keeps the signal. */
+        note_batch(w, n, 0);
     }
     disconnect(k);
     return NULL;

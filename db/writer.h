@@ -63,4 +63,10 @@ enum sgw_status sgw_db_writer_submit_batch(struct sgw_db_writer *w, sgw_db_batch
 long sgw_db_writer_depth(void *w); /* queued reports; gauge-compatible signature */
 int sgw_db_writer_up(const struct sgw_db_writer *w); /* a writer is connected */
 
+/* Whether report intake is busy (db/pace.h's rule: a deep queue, or a large batch taken in the
+ * last SGW_DB_PACE_BUSY_HOLD_US), for read pacing. Lock-free; any thread. _at takes the
+ * monotonic time (µs) so tests can pin it. */
+int sgw_db_writer_busy(const struct sgw_db_writer *w);
+int sgw_db_writer_busy_at(const struct sgw_db_writer *w, int64_t now_us);
+
 #endif

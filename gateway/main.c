@@ -216,6 +216,13 @@ check_schema(const struct sgw_config *cfg)
     return check_schema_for(cfg, "serve");
 }
 
+/* The read pool's pacing asks the writer whether intake is busy (readpool.h knows no writer). */
+static int
+intake_busy(void *writer)
+{
+    return sgw_db_writer_busy(writer);
+}
+
 static int
 cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
 {
@@ -276,7 +283,9 @@ cmd_serve(struct sgw_config *cfg, struct sgw_config_parse *p)
     struct sgw_db_readpool_config rpc = {
         cfg->read_database_url[0] ? cfg->read_database_url : cfg->database_url,
         (int)cfg->read_connections, 1024, cfg->read_timeout * 1000};
+    struct sgw_db_readpool_pacing pacing = {(int)cfg->read_share, intake_busy, srv.writer, 0};
     srv.reads = sgw_db_readpool_new(&rpc);
+    sgw_db_readpool_set_pacing(srv.reads, &pacing);
     if (sgw_db_readpool_start(srv.reads) != 0)
         goto done;
     sgw_metrics_gauge("spamgw_read_queue_depth", "API reads waiting for a read connection.",
@@ -312,6 +321,7 @@ done:
     sgw_cluster_free(cluster); /* stops after its chunk in flight */
     sgw_db_ticker_stop(sweeper);
     sgw_metrics_reset_gauges();
+    sgw_db_readpool_stop(srv.reads); /* its pacing asks the writer, which goes first */
     if (srv.writer) {
         sgw_db_writer_stop(srv.writer);
         sgw_db_writer_free(srv.writer);

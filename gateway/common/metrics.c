@@ -41,6 +41,7 @@ static atomic_int nroutes;
 static atomic_uint_fast64_t requests[SGW_METRICS_MAX_ROUTES][NSTATUS];
 static atomic_uint_fast64_t reports_committed;
 static atomic_uint_fast64_t batch_accepted, batch_rejected;
+static atomic_uint_fast64_t read_pacing_waits, read_pacing_us;
 
 struct gauge {
     const char *name, *help;
@@ -134,6 +135,14 @@ void
 sgw_metrics_cluster_active(int active)
 {
     atomic_store(&cluster_active, active);
+}
+
+void
+sgw_metrics_read_paced(int64_t waited_us)
+{
+    atomic_fetch_add_explicit(&read_pacing_waits, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&read_pacing_us, (uint64_t)(waited_us > 0 ? waited_us : 0),
+                              memory_order_relaxed);
 }
 
 void
@@ -237,6 +246,16 @@ sgw_metrics_render(size_t *len)
          "spamgw_cluster_reports_assigned_total %llu\n",
          (double)atomic_load(&cluster_lag_us) / 1e6, atomic_load(&cluster_active),
          (unsigned long long)atomic_load(&cluster_assigned));
+    outf(&o,
+         "# HELP spamgw_read_pacing_waits_total Waits of read connections that gave way to "
+         "busy intake (--read-share).\n"
+         "# TYPE spamgw_read_pacing_waits_total counter\n"
+         "spamgw_read_pacing_waits_total %llu\n"
+         "# HELP spamgw_read_pacing_seconds_total Time read connections spent in those waits.\n"
+         "# TYPE spamgw_read_pacing_seconds_total counter\n"
+         "spamgw_read_pacing_seconds_total %.6f\n",
+         (unsigned long long)atomic_load(&read_pacing_waits),
+         (double)atomic_load(&read_pacing_us) / 1e6);
     pthread_mutex_lock(&gauge_mu);
     for (int i = 0; i < ngauges; i++) {
         outf(&o, "# HELP %s %s\n# TYPE %s gauge\n%s %ld\n", gauges[i].name, gauges[i].help,

@@ -24,6 +24,9 @@ void sgw_metrics_cluster_assigned(const int64_t *ingested_us, size_t n, int64_t 
 void sgw_metrics_cluster_lag(int64_t lag_us);
 void sgw_metrics_cluster_active(int active);
 
+/* One read-pacing wait of a read connection (db/readpool.c) and how long it lasted. */
+void sgw_metrics_read_paced(int64_t waited_us);
+
 /* Gauges read at scrape time. */
 typedef long (*sgw_metrics_gauge_fn)(void *arg);
 void sgw_metrics_gauge(const char *name, const char *help, sgw_metrics_gauge_fn fn, void *arg);

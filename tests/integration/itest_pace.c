@@ -1,0 +1,333 @@
+/* Integration suite for read pacing against a real PostgreSQL. The writer's busy signal: false
+ * at a low rate (one item per commit), true while the queue is deep and for the hold time after
+ * large batches, false once that has passed (time pinned through sgw_db_writer_busy_at, so no
+ * assertion depends on how fast the machine is). The read pool: no waits while intake is idle
+ * or the share is 100, one counted wait per read while busy, waits at least as long as the rule
+ * says (lower bounds only), and a stopping pool cuts a long wait short. */
+#include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/pace.h"
+#include "db/readpool.h"
+#include "db/writer.h"
+#include "gateway/common/metrics.h"
+#include "gateway/common/timeutil.h"
+#include "tests/support/common.h"
+#include "tests/support/db.h"
+
+static struct sgwt_db g_db;
+
+struct outcome {
+    atomic_int done;
+    enum sgw_status st;
+    int64_t done_at; /* monotonic µs */
+};
+
+static void
+on_done(void *arg, enum sgw_status st, int64_t id, int replay)
+{
+    struct outcome *o = arg;
+    (void)id, (void)replay;
+    o->st = st;
+    o->done_at = sgw_monotonic_us();
+    atomic_store(&o->done, 1);
+}
+
+static void
+wait_done(struct outcome *o, int timeout_ms)
+{
+    for (int i = 0; i < timeout_ms / 5 && !atomic_load(&o->done); i++)
+        usleep(5000);
+    ck_assert_msg(atomic_load(&o->done), "job not done within %d ms", timeout_ms);
+}
+
+static enum sgw_status
+run(struct sgw_db_conn *c, const char *sql)
+{
+    PGresult *res = PQexec(c->pg, sql);
+    enum sgw_status st =
+        res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK ? SGW_OK : SGW_DATABASE;
+    PQclear(res);
+    return st;
+}
+
+static enum sgw_status
+job_select(struct sgw_db_conn *c, void *arg)
+{
+    (void)arg;
+    return run(c, "SELECT 1");
+}
+
+static enum sgw_status
+job_sleep_20ms(struct sgw_db_conn *c, void *arg)
+{
+    (void)arg;
+    return run(c, "SELECT pg_sleep(0.02)");
+}
+
+/* Holds its writer thread until the test lets go, so a queue can be built behind it. */
+static atomic_int g_block_started, g_block_release;
+
+static enum sgw_status
+job_block(struct sgw_db_conn *c, void *arg)
+{
+    (void)arg;
+    atomic_store(&g_block_started, 1);
+    while (!atomic_load(&g_block_release))
+        usleep(1000);
+    return run(c, "SELECT 1");
+}
+
+static double
+metric(const char *series)
+{
+    size_t len, n = strlen(series);
+    char *text = sgw_metrics_render(&len);
+    double v = -1;
+    for (const char *line = text; line != NULL && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, series, n) == 0 && line[n] == ' ') {
+            v = strtod(line + n + 1, NULL);
+            break;
+        }
+    }
+    free(text);
+    ck_assert_msg(v >= 0, "no %s in /metrics", series);
+    return v;
+}
+
+static double
+waits(void)
+{
+    return metric("spamgw_read_pacing_waits_total");
+}
+
+static void
+setup(void)
+{
+    ck_assert_msg(sgwt_db_create(&g_db, "pace") == 0, "%s", sgwt_errmsg());
+}
+
+static void
+teardown(void)
+{
+    sgwt_db_drop(&g_db);
+}
+
+/* --- the writer's signal -------------------------------------------------------------------- */
+
+/* Builds a queue of n jobs behind a blocked one, releases it, waits for all of them; *released
+ * is the monotonic time just before the release. */
+static void
+drain_deep_queue(struct sgw_db_writer *w, int n, int64_t *released)
+{
+    struct outcome b = {0}, *q = calloc((size_t)n, sizeof *q);
+    atomic_store(&g_block_started, 0);
+    atomic_store(&g_block_release, 0);
+    ck_assert_int_eq(sgw_db_writer_submit_job(w, job_block, on_done, &b), SGW_OK);
+    for (int i = 0; i < 5000 && !atomic_load(&g_block_started); i++)
+        usleep(1000);
+    ck_assert(atomic_load(&g_block_started));
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, on_done, &q[i]), SGW_OK);
+    ck_assert_int_eq(sgw_db_writer_depth(w), n);
+    /* A backlog this deep is busy by itself, whatever the clock says. */
+    ck_assert(sgw_db_writer_busy(w));
+    ck_assert(sgw_db_writer_busy_at(w, sgw_monotonic_us() + 3600 * INT64_C(1000000)));
+    *released = sgw_monotonic_us();
+    atomic_store(&g_block_release, 1);
+    wait_done(&b, 10000);
+    for (int i = 0; i < n; i++) {
+        wait_done(&q[i], 10000);
+        ck_assert_int_eq(q[i].st, SGW_OK);
+    }
+    free(q);
+}
+
+START_TEST(test_writer_busy_signal)
+{
+    struct sgw_db_writer_config cfg = {g_db.url, 1, 64, 256, 10000};
+    struct sgw_db_writer *w = sgw_db_writer_new(&cfg);
+    ck_assert_int_eq(sgw_db_writer_start(w), 0);
+    ck_assert(!sgw_db_writer_busy(w));
+
+    /* Low rate: one item per commit, nothing waiting behind it: never busy. */
+    for (int i = 0; i < 20; i++) {
+        struct outcome o = {0};
+        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, on_done, &o), SGW_OK);
+        wait_done(&o, 10000);
+        ck_assert_int_eq(o.st, SGW_OK);
+        ck_assert_msg(!sgw_db_writer_busy(w), "busy after lone item %d", i);
+    }
+
+    /* 20 queued, popped as one batch of 20 (>= SGW_DB_PACE_BUSY_BATCH) after the release: busy
+     * from then for the hold time, then idle again. */
+    int64_t released;
+    drain_deep_queue(w, 20, &released);
+    ck_assert_int_eq(sgw_db_writer_depth(w), 0);
+    ck_assert(sgw_db_writer_busy_at(w, released));
+    /* Once stopped no writer stamps any more, so "after" is after every large batch. */
+    sgw_db_writer_stop(w);
+    int64_t after = sgw_monotonic_us();
+    ck_assert(!sgw_db_writer_busy_at(w, after + SGW_DB_PACE_BUSY_HOLD_US));
+    sgw_db_writer_free(w);
+}
+END_TEST
+
+START_TEST(test_writer_busy_small_batches)
+{
+    /* batch_max 4 < SGW_DB_PACE_BUSY_BATCH: no batch is large, but each pop leaves more
+     * queued than one commit takes, which counts as busy too. */
+    struct sgw_db_writer_config cfg = {g_db.url, 1, 4, 256, 10000};
+    struct sgw_db_writer *w = sgw_db_writer_new(&cfg);
+    ck_assert_int_eq(sgw_db_writer_start(w), 0);
+    for (int i = 0; i < 5; i++) {
+        struct outcome o = {0};
+        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, on_done, &o), SGW_OK);
+        wait_done(&o, 10000);
+        ck_assert(!sgw_db_writer_busy(w));
+    }
+    int64_t released;
+    drain_deep_queue(w, 12, &released);
+    ck_assert(sgw_db_writer_busy_at(w, released));
+    sgw_db_writer_stop(w);
+    int64_t after = sgw_monotonic_us();
+    ck_assert(!sgw_db_writer_busy_at(w, after + SGW_DB_PACE_BUSY_HOLD_US));
+    sgw_db_writer_free(w);
+}
+END_TEST
+
+/* --- the read pool's waits ------------------------------------------------------------------ */
+
+static atomic_int g_busy;
+
+static int
+test_busy(void *arg)
+{
+    (void)arg;
+    return atomic_load(&g_busy);
+}
+
+static struct sgw_db_readpool *
+paced_pool(int threads, int share, long cap_us)
+{
+    struct sgw_db_readpool_config cfg = {g_db.url, threads, 64, 10000};
+    struct sgw_db_readpool_pacing pc = {share, test_busy, NULL, cap_us};
+    struct sgw_db_readpool *p = sgw_db_readpool_new(&cfg);
+    sgw_db_readpool_set_pacing(p, &pc);
+    ck_assert_int_eq(sgw_db_readpool_start(p), 0);
+    return p;
+}
+
+/* Runs n reads on p, waits for them, stops p (so every wait after them is over); returns the
+ * change in the wait counter. */
+static double
+waits_for_reads(struct sgw_db_readpool *p, int n)
+{
+    struct outcome o[8];
+    ck_assert_int_le(n, 8);
+    memset(o, 0, sizeof o);
+    double before = waits();
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &o[i]), SGW_OK);
+    for (int i = 0; i < n; i++) {
+        wait_done(&o[i], 10000);
+        ck_assert_int_eq(o[i].st, SGW_OK);
+    }
+    sgw_db_readpool_stop(p);
+    return waits() - before;
+}
+
+START_TEST(test_no_waits_when_idle_or_full_share)
+{
+    atomic_store(&g_busy, 0);
+    struct sgw_db_readpool *p = paced_pool(2, 25, 0);
+    ck_assert_msg(waits_for_reads(p, 6) == 0, "reads waited while intake was idle");
+    sgw_db_readpool_free(p);
+
+    atomic_store(&g_busy, 1);
+    p = paced_pool(2, 100, 0);
+    ck_assert_msg(waits_for_reads(p, 6) == 0, "reads waited with share 100");
+    sgw_db_readpool_free(p);
+}
+END_TEST
+
+START_TEST(test_one_wait_per_read_while_busy)
+{
+    atomic_store(&g_busy, 1);
+    struct sgw_db_readpool *p = paced_pool(1, 50, 0);
+    double d = waits_for_reads(p, 5);
+    ck_assert_msg(d == 5, "%g waits for 5 reads", d);
+    sgw_db_readpool_free(p);
+}
+END_TEST
+
+START_TEST(test_wait_holds_the_next_read)
+{
+    /* Share 1: a 20 ms read earns 1.98 s of waiting, capped at 0.3 s; the next read on the
+     * same connection starts no earlier. */
+    atomic_store(&g_busy, 1);
+    struct sgw_db_readpool *p = paced_pool(1, 1, 300000);
+    struct outcome a = {0}, b = {0};
+    double s0 = metric("spamgw_read_pacing_seconds_total");
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_20ms, on_done, &a), SGW_OK);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &b), SGW_OK);
+    wait_done(&a, 10000);
+    wait_done(&b, 10000);
+    ck_assert_int_eq(a.st, SGW_OK);
+    ck_assert_int_eq(b.st, SGW_OK);
+    ck_assert_msg(b.done_at - a.done_at >= 300000, "second read %lld µs after the first",
+                  (long long)(b.done_at - a.done_at));
+    ck_assert_msg(metric("spamgw_read_pacing_seconds_total") - s0 >= 0.2999,
+                  "pacing seconds grew by less than the wait");
+    sgw_db_readpool_stop(p);
+    sgw_db_readpool_free(p);
+}
+END_TEST
+
+START_TEST(test_stop_cuts_the_wait)
+{
+    /* A 30 s wait (cap 30 s, share 1) must not hold up shutdown. */
+    atomic_store(&g_busy, 1);
+    struct sgw_db_readpool *p = paced_pool(1, 1, 30000000);
+    struct outcome a = {0};
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_20ms, on_done, &a), SGW_OK);
+    wait_done(&a, 10000);
+    usleep(50000); /* the thread is in its wait */
+    int64_t t0 = sgw_monotonic_us();
+    sgw_db_readpool_stop(p);
+    int64_t took = sgw_monotonic_us() - t0;
+    ck_assert_msg(took < 10000000, "stop took %lld µs", (long long)took);
+    sgw_db_readpool_free(p);
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("pace");
+    TCase *tc = tcase_create("writer");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_writer_busy_signal);
+    tcase_add_test(tc, test_writer_busy_small_batches);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("readpool");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_no_waits_when_idle_or_full_share);
+    tcase_add_test(tc, test_one_wait_per_read_while_busy);
+    tcase_add_test(tc, test_wait_holds_the_next_read);
+    tcase_add_test(tc, test_stop_cuts_the_wait);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
