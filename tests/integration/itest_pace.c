@@ -18,32 +18,9 @@
 #include "gateway/common/timeutil.h"
 #include "tests/support/common.h"
 #include "tests/support/db.h"
+#include "tests/support/dbjob.h"
 
 static struct sgwt_db g_db;
-
-struct outcome {
-    atomic_int done;
-    enum sgw_status st;
-    int64_t done_at; /* monotonic µs */
-};
-
-static void
-on_done(void *arg, enum sgw_status st, int64_t id, int replay)
-{
-    struct outcome *o = arg;
-    (void)id, (void)replay;
-    o->st = st;
-    o->done_at = sgw_monotonic_us();
-    atomic_store(&o->done, 1);
-}
-
-static void
-wait_done(struct outcome *o, int timeout_ms)
-{
-    for (int i = 0; i < timeout_ms / 5 && !atomic_load(&o->done); i++)
-        usleep(5000);
-    ck_assert_msg(atomic_load(&o->done), "job not done within %d ms", timeout_ms);
-}
 
 static enum sgw_status
 run(struct sgw_db_conn *c, const char *sql)
@@ -126,24 +103,24 @@ teardown(void)
 static void
 drain_deep_queue(struct sgw_db_writer *w, int n, int64_t *released)
 {
-    struct outcome b = {0}, *q = calloc((size_t)n, sizeof *q);
+    struct sgwt_job_outcome b = {0}, *q = calloc((size_t)n, sizeof *q);
     atomic_store(&g_block_started, 0);
     atomic_store(&g_block_release, 0);
-    ck_assert_int_eq(sgw_db_writer_submit_job(w, job_block, on_done, &b), SGW_OK);
+    ck_assert_int_eq(sgw_db_writer_submit_job(w, job_block, sgwt_job_done, &b), SGW_OK);
     for (int i = 0; i < 5000 && !atomic_load(&g_block_started); i++)
         usleep(1000);
     ck_assert(atomic_load(&g_block_started));
     for (int i = 0; i < n; i++)
-        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, on_done, &q[i]), SGW_OK);
+        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, sgwt_job_done, &q[i]), SGW_OK);
     ck_assert_int_eq(sgw_db_writer_depth(w), n);
     /* A backlog this deep is busy by itself, whatever the clock says. */
     ck_assert(sgw_db_writer_busy(w));
     ck_assert(sgw_db_writer_busy_at(w, sgw_monotonic_us() + 3600 * INT64_C(1000000)));
     *released = sgw_monotonic_us();
     atomic_store(&g_block_release, 1);
-    wait_done(&b, 10000);
+    sgwt_job_wait(&b, 10000);
     for (int i = 0; i < n; i++) {
-        wait_done(&q[i], 10000);
+        sgwt_job_wait(&q[i], 10000);
         ck_assert_int_eq(q[i].st, SGW_OK);
     }
     free(q);
@@ -158,9 +135,9 @@ START_TEST(test_writer_busy_signal)
 
     /* Low rate: one item per commit, nothing waiting behind it: never busy. */
     for (int i = 0; i < 20; i++) {
-        struct outcome o = {0};
-        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, on_done, &o), SGW_OK);
-        wait_done(&o, 10000);
+        struct sgwt_job_outcome o = {0};
+        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, sgwt_job_done, &o), SGW_OK);
+        sgwt_job_wait(&o, 10000);
         ck_assert_int_eq(o.st, SGW_OK);
         ck_assert_msg(!sgw_db_writer_busy(w), "busy after lone item %d", i);
     }
@@ -187,9 +164,9 @@ START_TEST(test_writer_busy_small_batches)
     struct sgw_db_writer *w = sgw_db_writer_new(&cfg);
     ck_assert_int_eq(sgw_db_writer_start(w), 0);
     for (int i = 0; i < 5; i++) {
-        struct outcome o = {0};
-        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, on_done, &o), SGW_OK);
-        wait_done(&o, 10000);
+        struct sgwt_job_outcome o = {0};
+        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, sgwt_job_done, &o), SGW_OK);
+        sgwt_job_wait(&o, 10000);
         ck_assert(!sgw_db_writer_busy(w));
     }
     int64_t released;
@@ -229,14 +206,14 @@ paced_pool(int threads, int share, long cap_us)
 static double
 waits_for_reads(struct sgw_db_readpool *p, int n)
 {
-    struct outcome o[8];
+    struct sgwt_job_outcome o[8];
     ck_assert_int_le(n, 8);
     memset(o, 0, sizeof o);
     double before = waits();
     for (int i = 0; i < n; i++)
-        ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &o[i]), SGW_OK);
+        ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &o[i]), SGW_OK);
     for (int i = 0; i < n; i++) {
-        wait_done(&o[i], 10000);
+        sgwt_job_wait(&o[i], 10000);
         ck_assert_int_eq(o[i].st, SGW_OK);
     }
     sgw_db_readpool_stop(p);
@@ -273,12 +250,12 @@ START_TEST(test_wait_holds_the_next_read)
      * same connection starts no earlier. */
     atomic_store(&g_busy, 1);
     struct sgw_db_readpool *p = paced_pool(1, 1, 300000);
-    struct outcome a = {0}, b = {0};
+    struct sgwt_job_outcome a = {0}, b = {0};
     double s0 = metric("spamgw_read_pacing_seconds_total");
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_20ms, on_done, &a), SGW_OK);
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &b), SGW_OK);
-    wait_done(&a, 10000);
-    wait_done(&b, 10000);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_20ms, sgwt_job_done, &a), SGW_OK);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &b), SGW_OK);
+    sgwt_job_wait(&a, 10000);
+    sgwt_job_wait(&b, 10000);
     ck_assert_int_eq(a.st, SGW_OK);
     ck_assert_int_eq(b.st, SGW_OK);
     ck_assert_msg(b.done_at - a.done_at >= 300000, "second read %lld µs after the first",
@@ -295,9 +272,9 @@ START_TEST(test_stop_cuts_the_wait)
     /* A 30 s wait (cap 30 s, share 1) must not hold up shutdown. */
     atomic_store(&g_busy, 1);
     struct sgw_db_readpool *p = paced_pool(1, 1, 30000000);
-    struct outcome a = {0};
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_20ms, on_done, &a), SGW_OK);
-    wait_done(&a, 10000);
+    struct sgwt_job_outcome a = {0};
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_20ms, sgwt_job_done, &a), SGW_OK);
+    sgwt_job_wait(&a, 10000);
     usleep(50000); /* the thread is in its wait */
     int64_t t0 = sgw_monotonic_us();
     sgw_db_readpool_stop(p);

@@ -13,24 +13,15 @@
 #include "gateway/common/timeutil.h"
 #include "tests/support/common.h"
 #include "tests/support/db.h"
+#include "tests/support/dbjob.h"
 
 static struct sgwt_db g_db;
 
 struct outcome {
-    atomic_int done;
-    enum sgw_status st;
+    struct sgwt_job_outcome j; /* first: the done callback takes the outcome as one */
     char value[64];
     char sqlstate[8];
 };
-
-static void
-on_done(void *arg, enum sgw_status st, int64_t id, int replay)
-{
-    struct outcome *o = arg;
-    (void)id, (void)replay;
-    o->st = st;
-    atomic_store(&o->done, 1);
-}
 
 static enum sgw_status
 run_sql(struct sgw_db_conn *c, void *arg, const char *sql)
@@ -67,14 +58,6 @@ job_sleep(struct sgw_db_conn *c, void *arg)
 }
 
 static void
-wait_done(struct outcome *o, int timeout_ms)
-{
-    for (int i = 0; i < timeout_ms / 10 && !atomic_load(&o->done); i++)
-        usleep(10000);
-    ck_assert_msg(atomic_load(&o->done), "job not done within %d ms", timeout_ms);
-}
-
-static void
 setup(void)
 {
     ck_assert_msg(sgwt_db_fresh(&g_db, "readpool") == 0, "%s", sgwt_errmsg());
@@ -93,32 +76,32 @@ START_TEST(test_reads_and_refuses_writes)
     ck_assert_int_eq(sgw_db_readpool_start(p), 0);
 
     struct outcome a = {0}, b = {0}, t = {0};
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &a), SGW_OK);
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_write, on_done, &b), SGW_OK);
-    wait_done(&a, 10000);
-    wait_done(&b, 10000);
-    ck_assert_int_eq(a.st, SGW_OK);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &a), SGW_OK);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_write, sgwt_job_done, &b), SGW_OK);
+    sgwt_job_wait(&a.j, 10000);
+    sgwt_job_wait(&b.j, 10000);
+    ck_assert_int_eq(a.j.st, SGW_OK);
     ck_assert_str_eq(a.value, "42");
-    ck_assert_int_eq(b.st, SGW_DATABASE);
+    ck_assert_int_eq(b.j.st, SGW_DATABASE);
     ck_assert_str_eq(b.sqlstate, "25006"); /* read_only_sql_transaction */
 
     /* Past the 1 s read timeout the statement is cancelled (57014). */
     int64_t t0 = sgw_monotonic_us();
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep, on_done, &t), SGW_OK);
-    wait_done(&t, 10000);
-    ck_assert_int_eq(t.st, SGW_DATABASE);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep, sgwt_job_done, &t), SGW_OK);
+    sgwt_job_wait(&t.j, 10000);
+    ck_assert_int_eq(t.j.st, SGW_DATABASE);
     ck_assert_str_eq(t.sqlstate, "57014");
     ck_assert_msg(sgw_monotonic_us() - t0 < 2500000, "the read timeout did not cut the sleep");
 
     /* The connection that ran the failed jobs still serves. */
     struct outcome c = {0};
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &c), SGW_OK);
-    wait_done(&c, 10000);
-    ck_assert_int_eq(c.st, SGW_OK);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &c), SGW_OK);
+    sgwt_job_wait(&c.j, 10000);
+    ck_assert_int_eq(c.j.st, SGW_OK);
 
     sgw_db_readpool_stop(p);
     struct outcome d = {0};
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &d), SGW_BUSY);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &d), SGW_BUSY);
     sgw_db_readpool_free(p);
 
     PGconn *pg = sgwt_db_connect(g_db.url);
@@ -140,18 +123,18 @@ START_TEST(test_full_queue_is_busy)
     ck_assert_int_eq(sgw_db_readpool_start(p), 0);
     struct outcome s = {0}, q[3];
     memset(q, 0, sizeof q);
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep, on_done, &s), SGW_OK);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep, sgwt_job_done, &s), SGW_OK);
     usleep(300000); /* the reader has taken the sleep off the queue */
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &q[0]), SGW_OK);
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &q[1]), SGW_OK);
-    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &q[2]), SGW_BUSY);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &q[0]), SGW_OK);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &q[1]), SGW_OK);
+    ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &q[2]), SGW_BUSY);
     ck_assert_int_eq(sgw_db_readpool_depth(p), 2);
     /* stop answers what was queued before joining. */
     sgw_db_readpool_stop(p);
-    ck_assert(atomic_load(&s.done) && atomic_load(&q[0].done) && atomic_load(&q[1].done));
-    ck_assert_int_eq(q[0].st, SGW_OK);
-    ck_assert_int_eq(q[1].st, SGW_OK);
-    ck_assert_int_eq(atomic_load(&q[2].done), 0);
+    ck_assert(atomic_load(&s.j.done) && atomic_load(&q[0].j.done) && atomic_load(&q[1].j.done));
+    ck_assert_int_eq(q[0].j.st, SGW_OK);
+    ck_assert_int_eq(q[1].j.st, SGW_OK);
+    ck_assert_int_eq(atomic_load(&q[2].j.done), 0);
     sgw_db_readpool_free(p);
 }
 END_TEST
@@ -167,9 +150,9 @@ START_TEST(test_unreachable_database_fails_fast)
     for (int i = 0; i < 3; i++) {
         struct outcome o = {0};
         int64_t t0 = sgw_monotonic_us();
-        ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, on_done, &o), SGW_OK);
-        wait_done(&o, 5000);
-        ck_assert_int_eq(o.st, SGW_DATABASE);
+        ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &o), SGW_OK);
+        sgwt_job_wait(&o.j, 5000);
+        ck_assert_int_eq(o.j.st, SGW_DATABASE);
         ck_assert_msg(sgw_monotonic_us() - t0 < 2000000, "job %d took too long to fail", i);
     }
     sgw_db_readpool_free(p);
