@@ -13,11 +13,10 @@
  * - Campaigns: one huge toll-scam campaign takes ~30 % of US reports and ~45 % of New York's
  *   (growing over time); the rest draw a campaign rank from a Zipf law (weight ~rank^-0.9) over
  *   T ranks, T chosen so that about CAMPAIGNS ranks are drawn at all (~1 million at 10 M);
- *   when T reaches the cap below (B^2), the law is flattened instead (s down to 0.5).
- *   Rank r's text: the r-th base text (English bases from the corpora, see
- *   lib/seed_bases.py; Chinese in CN) for r < B, beyond that a pair of fragments of two
- *   distinct bases (r < B^2), so two ranks share at most half their shingles and
- *   stay separate campaigns. Each campaign has its own link domain (a pool of them for the
+ *   when T reaches the cap below (F(F-1)/2), the law is flattened instead (s down to 0.5).
+ *   Rank r's text: the r-th unordered pair of fragments (heads and tails of the bases: English
+ *   from the corpora, see lib/seed_bases.py; Chinese in CN), r < F(F-1)/2, so two ranks share
+ *   at most one fragment, under half their shingles, and stay separate campaigns. Each campaign has its own link domain (a pool of them for the
  *   big ones), call-back number, e-mail, QQ and WeChat ids. Small campaigns are active in a
  *   window of the 60 days, some big ones grow or fade. Copies are mutated (codes, opt-out
  *   tails, case, amounts) and rotate the link path.
@@ -41,9 +40,9 @@
 
 #define DAYS 60
 #define HAM_PER_MILLE 30
-#define FRAG_MAX 90     /* English fragment bytes */
+#define FRAG_MAX 64     /* English fragment bytes */
 #define FRAG_MAX_ZH 150 /* Chinese: 50 characters */
-#define FRAG_MIN 36     /* bytes of text besides placeholders, or the base is left out */
+#define FRAG_MIN 40     /* bytes of text besides placeholders, or the fragment is left out */
 #define HUGE_RANK (-1L)
 
 /* ---- deterministic randomness ------------------------------------------------------------ */
@@ -350,8 +349,9 @@ variant(const char *list, unsigned k, char *out, size_t cap)
 
 struct pool {
     char **text; /* whole base texts with {U} {E} {P} {Q} {W} placeholders */
-    char **frag; /* their first FRAG_MAX bytes, cut between words / characters */
     long n;
+    char **frag; /* their heads and tails (see pool_prepare), shuffled; an odd number */
+    long nfrag;
     long t;   /* Zipf ranks */
     double s; /* Zipf exponent */
     int zh;
@@ -407,28 +407,45 @@ text_bytes(const char *s)
     return n;
 }
 
-/* Keeps the bases whose fragment has enough text of its own: a near-empty fragment ("{U}")
- * would make the pair (a, it) a copy of a's campaign, and the two would merge. */
+/* The pool's fragments: each base's head (its first FRAG_MAX bytes, cut between words) and,
+ * when the rest has enough text, its tail (the next FRAG_MAX bytes), each kept only with
+ * FRAG_MIN bytes of text of its own; a near-empty fragment ("{U}") would make every pair
+ * holding it a copy of the other fragment's campaigns, and they would merge. Head and tail
+ * of one base share no text. The order is shuffled with a fixed seed so that consecutive
+ * ranks do not walk one base, and one is dropped if the count is even (see campaign_text). */
 static void
 pool_prepare(struct pool *p)
 {
-    long k = 0;
-    p->frag = malloc((size_t)p->n * sizeof(char *));
+    p->frag = malloc((size_t)p->n * 2 * sizeof(char *));
+    p->nfrag = 0;
     for (long i = 0; i < p->n; i++) {
-        char *f = fragment(p->text[i], p->zh);
-        if (text_bytes(f) >= FRAG_MIN) {
-            p->text[k] = p->text[i];
-            p->frag[k++] = f;
-        } else {
-            free(f);
-            free(p->text[i]);
+        const char *rest = p->text[i];
+        for (int part = 0; part < 2 && *rest; part++) {
+            char *f = fragment(rest, p->zh);
+            size_t used = strlen(f);
+            if (text_bytes(f) >= FRAG_MIN)
+                p->frag[p->nfrag++] = f;
+            else
+                free(f);
+            if (used == 0)
+                break;
+            rest += used;
+            while (*rest == ' ')
+                rest++;
         }
     }
-    p->n = k;
+    for (long i = p->nfrag - 1; i > 0; i--) {
+        long k = (long)(mix((uint64_t)i ^ 0xf7a9) % (uint64_t)(i + 1));
+        char *t = p->frag[i];
+        p->frag[i] = p->frag[k];
+        p->frag[k] = t;
+    }
+    if (p->nfrag % 2 == 0 && p->nfrag > 0)
+        free(p->frag[--p->nfrag]);
 }
 
 /* Zipf-like ranks in [0, T): P(k) ~ (k+1)^-s, drawn as the floor of a continuous power law on
- * [1, T+1) (inverse CDF, O(1)). s is 0.9 unless a language's ranks reach their cap (B^2)
+ * [1, T+1) (inverse CDF, O(1)). s is 0.9 unless a language's ranks reach their cap
  * below its campaign target: then calibration flattens its law until the target is met. */
 #define ZIPF_S 0.9
 
@@ -731,30 +748,22 @@ fill(const char *t, uint64_t ck, int zh, unsigned ndomains, char *out, size_t ca
     }
 }
 
-/* The text of a campaign: r < B whole base perm(r); beyond, fragments of two distinct bases
- * (r - B in mixed radix), so every rank below B^2 has its own text. Never three: a triple
- * would contain some pair and merge with its campaign. */
+/* The text of a campaign: the unordered pair of distinct fragments number r, {i, i + d mod F}
+ * with i = r mod F and d = 1 + r / F, d <= (F - 1) / 2 (F odd: every pair exactly once).
+ * Two ranks share at most one fragment, under half their shingles, so they stay separate
+ * campaigns. Neither whole bases (a base contains its head, which half the pairs holding it
+ * would join) nor ordered pairs ((a, b) is (b, a) give or take the joint) nor triples (a
+ * triple holds three pairs). */
 static void
 campaign_text(const struct pool *pl, long r, uint64_t ck, unsigned ndomains, char *out, size_t cap)
 {
     size_t o = 0;
-    long b = pl->n;
+    long nf = pl->nfrag;
+    long i = r % nf, d = 1 + r / nf;
     out[0] = '\0';
-    if (r < b) {
-        fill(pl->text[(r * 7919) % b], ck, pl->zh, ndomains, out, cap, &o);
-    } else {
-        long q = r - b, len = 2; /* r < b * b: a pair */
-        long prev = q % b;
-        q /= b;
-        fill(pl->frag[prev], ck, pl->zh, ndomains, out, cap, &o);
-        for (long i = 1; i < len; i++) {
-            long next = (prev + 1 + q % (b - 1)) % b;
-            q /= (b - 1);
-            put(out, cap, &o, pl->zh ? "。" : " ");
-            fill(pl->frag[next], ck, pl->zh, ndomains, out, cap, &o);
-            prev = next;
-        }
-    }
+    fill(pl->frag[i], ck, pl->zh, ndomains, out, cap, &o);
+    put(out, cap, &o, pl->zh ? "。" : " ");
+    fill(pl->frag[(i + d) % nf], ck, pl->zh, ndomains, out, cap, &o);
     if (!strstr(out, "http") && !strchr(out, '/')) { /* every lure carries a link */
         put(out, cap, &o, pl->zh ? " 详情" : " Info: ");
         fill("{U}", ck, pl->zh, ndomains, out, cap, &o);
@@ -842,9 +851,14 @@ main(int argc, char **argv)
         return 1;
     }
     g_zh.zh = 1;
+    /* SEED_EN_BASES=K keeps the first K English bases: a small load then draws its pairs as
+     * densely as the full one, to check how many campaigns the worker keeps apart. */
+    const char *kb = getenv("SEED_EN_BASES");
+    while (kb && atol(kb) >= 2 && g_en.n > atol(kb))
+        free(g_en.text[--g_en.n]);
     pool_prepare(&g_en);
     pool_prepare(&g_zh);
-    if (g_en.n < 2 || g_zh.n < 2) {
+    if (g_en.nfrag < 3 || g_zh.nfrag < 3) {
         fprintf(stderr, "seed_gen: %s has too few usable bases\n", argv[1]);
         return 1;
     }
@@ -877,9 +891,9 @@ main(int argc, char **argv)
     double zh_draws = spam * share_cn * 0.85 + spam * (1 - share_cn) * 0.005;
     double en_draws = spam - huge - zh_draws;
     double camp = (double)target - (double)g_ham.n / 4;
-    /* Ranks stop at the pairs (B + B(B-1)): a triple would contain a pair and merge with it.
-     * Chinese has few bases, so its campaigns are fewer and bigger; English makes up the rest. */
-    long cap_en = g_en.n * g_en.n, cap_zh = g_zh.n * g_zh.n;
+    /* Ranks stop at the unordered pairs of fragments, F(F-1)/2 (see campaign_text). Chinese has
+     * few bases, so its campaigns are fewer and bigger; English makes up the rest. */
+    long cap_en = g_en.nfrag * (g_en.nfrag - 1) / 2, cap_zh = g_zh.nfrag * (g_zh.nfrag - 1) / 2;
     g_zh.s = g_en.s = ZIPF_S;
     g_zh.t = calibrate(zh_draws, camp * zh_draws / (en_draws + zh_draws), 1);
     if (g_zh.t > cap_zh)
@@ -895,12 +909,12 @@ main(int argc, char **argv)
     double expect = expected_distinct(en_draws, g_en.t, g_en.s, 0) + zh_camps;
     long npools = target / 4 > 1000 ? target / 4 : 1000;
     if (first == 0) {
-        printf("calibration: %ld reports, %.0f%% US, %.0f%% CN; %ld English bases, ranks %ld for "
-               "%.0f draws (Zipf s %.2f); %ld Chinese bases, ranks %ld for %.0f draws; expected "
-               "%.0f spam "
-               "campaigns + ham; huge campaign %.0f reports; %ld sender pools; %zu cities\n",
-               n, 100 * share_us, 100 * share_cn, g_en.n, g_en.t, en_draws, g_en.s, g_zh.n, g_zh.t,
-               zh_draws, expect, huge, npools, NCITIES);
+        printf("calibration: %ld reports, %.0f%% US, %.0f%% CN; %ld English bases (%ld fragments), "
+               "ranks %ld of %ld for %.0f draws (Zipf s %.2f); %ld Chinese bases (%ld fragments), "
+               "ranks %ld for %.0f draws; expected %.0f spam campaigns + ham; huge campaign %.0f "
+               "reports; %ld sender pools; %zu cities\n",
+               n, 100 * share_us, 100 * share_cn, g_en.n, g_en.nfrag, g_en.t, cap_en, en_draws,
+               g_en.s, g_zh.n, g_zh.nfrag, g_zh.t, zh_draws, expect, huge, npools, NCITIES);
         return 0;
     }
 
