@@ -4,13 +4,14 @@
 #include <stdint.h>
 
 int64_t
-sgw_db_pace_us(int64_t job_us, int share, int64_t cap_us)
+sgw_db_pace_us(int64_t job_us, int share, int active, int64_t cap_us)
 {
     if (share <= 0 || share >= 100 || job_us <= 0 || cap_us <= 0)
         return 0;
-    if (job_us > INT64_MAX / 100) /* the product would overflow; the cap applies anyway */
+    int64_t parts = 100 * (int64_t)(active < 1 ? 1 : active) - share;
+    if (job_us > INT64_MAX / parts) /* the product would overflow; the cap applies anyway */
         return cap_us;
-    int64_t wait = job_us * (100 - share) / share;
+    int64_t wait = job_us * parts / share;
     return wait < cap_us ? wait : cap_us;
 }
 

@@ -42,6 +42,7 @@ struct sgw_db_readpool {
     size_t head, count;
     int stopping;
     atomic_long depth;
+    atomic_int active; /* threads running a job or pacing after one: they share the budget */
     struct reader *readers;
     int started;
 };
@@ -125,15 +126,15 @@ reader_conn(struct reader *r)
     return r->conn;
 }
 
-/* After a read of job_us: while intake is busy, wait the rest of the thread's share, or until
- * the pool stops. */
+/* After a read of job_us: while intake is busy, wait the rest of this thread's part of the
+ * pool's share (the share split among the active threads), or until the pool stops. */
 static void
 pace(struct sgw_db_readpool *p, int64_t job_us)
 {
     const struct sgw_db_readpool_pacing *pc = &p->pacing;
     if (pc->busy == NULL || pc->share >= 100 || !pc->busy(pc->busy_arg))
         return;
-    int64_t wait = sgw_db_pace_us(job_us, pc->share, pc->cap_us);
+    int64_t wait = sgw_db_pace_us(job_us, pc->share, atomic_load(&p->active), pc->cap_us);
     if (wait <= 0)
         return;
     int64_t t0 = sgw_monotonic_us(), until = t0 + wait;
@@ -168,6 +169,7 @@ reader_main(void *arg)
         atomic_store_explicit(&p->depth, (long)p->count, memory_order_relaxed);
         pthread_mutex_unlock(&p->mu);
 
+        atomic_fetch_add(&p->active, 1);
         int64_t t0 = sgw_monotonic_us();
         struct sgw_db_conn *c = reader_conn(r);
         enum sgw_status st = c != NULL ? it.job(c, it.arg) : SGW_DATABASE;
@@ -178,6 +180,7 @@ reader_main(void *arg)
         int64_t took = sgw_monotonic_us() - t0;
         it.done(it.arg, st, 0, 0);
         pace(p, took);
+        atomic_fetch_sub(&p->active, 1);
     }
     sgw_db_close(r->conn);
     r->conn = NULL;

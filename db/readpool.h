@@ -4,8 +4,10 @@
  * write by mistake. A full queue, a stopping pool or an unreachable database fail the job
  * at once (the request gets 503): reads are retried by clients, never by the gateway.
  * While intake is busy each thread paces itself (db/pace.h): after a read that took t it waits
- * t * (100 - share) / share before the next, so on a shared primary reads cannot starve the
- * writers. The read itself is never slowed, only the connection's rate. */
+ * t * (100 * active - share) / share before the next, active being the threads reading or
+ * pacing now, so together they read at most share percent of the time of one connection (of
+ * one core), whatever --read-connections is, and on a shared primary reads cannot starve the
+ * writers. The read itself is never slowed, only the pool's rate. */
 #ifndef SGW_DB_READPOOL_H
 #define SGW_DB_READPOOL_H
 
@@ -20,7 +22,8 @@ struct sgw_db_readpool_config {
 
 /* Read pacing; without it (or with share 100) a thread never waits. */
 struct sgw_db_readpool_pacing {
-    int share;                   /* percent of a thread's time for reads while intake is busy */
+    int share;                   /* percent of one thread's time for the pool's reads while
+                                    intake is busy */
     int (*busy)(void *busy_arg); /* intake busy now? called from pool threads, must not block */
     void *busy_arg;              /* borrowed: must outlive the pool's threads */
     long cap_us;                 /* longest wait after one read; 0 = SGW_DB_PACE_CAP_US */

@@ -3,7 +3,8 @@
  * large batches, false once that has passed (time pinned through sgw_db_writer_busy_at, so no
  * assertion depends on how fast the machine is). The read pool: no waits while intake is idle
  * or the share is 100, one counted wait per read while busy, waits at least as long as the rule
- * says (lower bounds only), and a stopping pool cuts a long wait short. */
+ * says (lower bounds only), overlapping reads on two threads split the share between them, and
+ * a stopping pool cuts a long wait short. */
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,6 +45,13 @@ job_sleep_20ms(struct sgw_db_conn *c, void *arg)
 {
     (void)arg;
     return run(c, "SELECT pg_sleep(0.02)");
+}
+
+static enum sgw_status
+job_sleep_200ms(struct sgw_db_conn *c, void *arg)
+{
+    (void)arg;
+    return run(c, "SELECT pg_sleep(0.2)");
 }
 
 /* Holds its writer thread until the test lets go, so a queue can be built behind it. */
@@ -267,6 +275,37 @@ START_TEST(test_wait_holds_the_next_read)
 }
 END_TEST
 
+START_TEST(test_active_threads_split_the_share)
+{
+    /* Two threads, share 50: two overlapping 200 ms reads must each wait 200 * (200 - 50) / 50
+     * = 600 ms (the pool as a whole reads half the time of one connection), not the 200 ms a
+     * lone thread would. Both connections are opened first with intake idle, so the two reads
+     * start together and overlap. */
+    atomic_store(&g_busy, 0);
+    struct sgw_db_readpool *p = paced_pool(2, 50, 2000000);
+    struct sgwt_job_outcome w[2], o[2];
+    memset(w, 0, sizeof w);
+    memset(o, 0, sizeof o);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_200ms, sgwt_job_done, &w[i]), SGW_OK);
+    for (int i = 0; i < 2; i++)
+        sgwt_job_wait(&w[i], 10000);
+    atomic_store(&g_busy, 1);
+    double s0 = metric("spamgw_read_pacing_seconds_total");
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_200ms, sgwt_job_done, &o[i]), SGW_OK);
+    for (int i = 0; i < 2; i++) {
+        sgwt_job_wait(&o[i], 10000);
+        ck_assert_int_eq(o[i].st, SGW_OK);
+    }
+    usleep(1500000); /* both waits are over (stopping would cut them short) */
+    double d = metric("spamgw_read_pacing_seconds_total") - s0;
+    ck_assert_msg(d >= 1.19, "two overlapping reads waited %.3f s in all, want >= 1.2", d);
+    sgw_db_readpool_stop(p);
+    sgw_db_readpool_free(p);
+}
+END_TEST
+
 START_TEST(test_stop_cuts_the_wait)
 {
     /* A 30 s wait (cap 30 s, share 1) must not hold up shutdown. */
@@ -298,6 +337,7 @@ main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_no_waits_when_idle_or_full_share);
+    tcase_add_test(tc, test_active_threads_split_the_share);
     tcase_add_test(tc, test_one_wait_per_read_while_busy);
     tcase_add_test(tc, test_wait_holds_the_next_read);
     tcase_add_test(tc, test_stop_cuts_the_wait);

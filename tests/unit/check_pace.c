@@ -1,6 +1,7 @@
-/* Unit tests for db/pace.h: the wait after a read for each share (table), the cap, bad inputs
- * that must never wait or overflow; the intake-busy rule at the edges of its batch and hold
- * thresholds with time as a parameter; and the read-pacing counters in /metrics. */
+/* Unit tests for db/pace.h: the wait after a read for each share and number of active
+ * connections (table), the cap, bad inputs that must never wait or overflow; the intake-busy
+ * rule at the edges of its batch and hold thresholds with time as a parameter; and the
+ * read-pacing counters in /metrics. */
 #include "db/pace.h"
 #include "gateway/common/metrics.h"
 
@@ -14,46 +15,59 @@
 
 struct pace_case {
     int64_t job_us;
-    int share;
+    int share, active;
     int64_t cap_us;
     int64_t want_us;
 };
 
 static const struct pace_case pace_cases[] = {
-    /* reads get share percent of the time: wait = job * (100 - share) / share */
-    {1000, 25, 200000, 3000},
-    {1000, 50, 200000, 1000},
-    {1000, 75, 200000, 333},
-    {1000, 10, 200000, 9000},
-    {1000, 1, 200000, 99000},
-    {3, 25, 200000, 9},
-    {1, 99, 200000, 0}, /* rounds down */
-    {99, 99, 200000, 1},
+    /* one active connection gets the whole share: wait = job * (100 - share) / share */
+    {1000, 25, 1, 200000, 3000},
+    {1000, 50, 1, 200000, 1000},
+    {1000, 75, 1, 200000, 333},
+    {1000, 10, 1, 200000, 9000},
+    {1000, 1, 1, 200000, 99000},
+    {3, 25, 1, 200000, 9},
+    {1, 99, 1, 200000, 0}, /* rounds down */
+    {99, 99, 1, 200000, 1},
+    /* active connections split it: wait = job * (100 * active - share) / share */
+    {1000, 25, 2, 200000, 7000},
+    {1000, 25, 4, 200000, 15000},
+    {1000, 50, 4, 200000, 7000},
+    {1000, 99, 2, 200000, 1020},
+    {1000, 10, 64, 200000, 200000}, /* 639,000: capped */
+    {100, 10, 64, 200000, 63900},
+    /* fewer than one active counts as one (the caller's own read) */
+    {1000, 25, 0, 200000, 3000},
+    {1000, 25, -3, 200000, 3000},
     /* capped */
-    {100000, 25, 200000, 200000},
-    {66667, 25, 200000, 200000},
-    {66666, 25, 200000, 199998},
-    {5000000, 1, 200000, 200000},
-    {300000, 75, 200000, 100000}, /* a long read at a high share is not capped needlessly */
-    {INT64_MAX, 25, 200000, 200000},
-    {INT64_MAX / 100 + 1, 50, 200000, 200000},
+    {100000, 25, 1, 200000, 200000},
+    {66667, 25, 1, 200000, 200000},
+    {66666, 25, 1, 200000, 199998},
+    {5000000, 1, 1, 200000, 200000},
+    {300000, 75, 1, 200000, 100000}, /* a long read at a high share is not capped needlessly */
+    {INT64_MAX, 25, 1, 200000, 200000},
+    {INT64_MAX / 100 + 1, 50, 1, 200000, 200000},
+    {INT64_MAX / 100, 50, 4, 200000, 200000},
+    {INT64_MAX, 25, 2147483647, 200000, 200000},
     /* never wait */
-    {1000, 100, 200000, 0},
-    {1000, 0, 200000, 0},
-    {1000, -5, 200000, 0},
-    {1000, 101, 200000, 0},
-    {0, 25, 200000, 0},
-    {-1000, 25, 200000, 0},
-    {1000, 25, 0, 0},
+    {1000, 100, 1, 200000, 0},
+    {1000, 100, 8, 200000, 0},
+    {1000, 0, 1, 200000, 0},
+    {1000, -5, 1, 200000, 0},
+    {1000, 101, 1, 200000, 0},
+    {0, 25, 4, 200000, 0},
+    {-1000, 25, 1, 200000, 0},
+    {1000, 25, 1, 0, 0},
 };
 
 START_TEST(test_pace_table)
 {
     const struct pace_case *c = &pace_cases[_i];
-    int64_t got = sgw_db_pace_us(c->job_us, c->share, c->cap_us);
-    ck_assert_msg(got == c->want_us, "pace_us(%lld, %d, %lld) = %lld, want %lld",
-                  (long long)c->job_us, c->share, (long long)c->cap_us, (long long)got,
-                  (long long)c->want_us);
+    int64_t got = sgw_db_pace_us(c->job_us, c->share, c->active, c->cap_us);
+    ck_assert_msg(got == c->want_us, "pace_us(%lld, %d, %d, %lld) = %lld, want %lld",
+                  (long long)c->job_us, c->share, c->active, (long long)c->cap_us,
+                  (long long)got, (long long)c->want_us);
 }
 END_TEST
 
