@@ -1,8 +1,8 @@
 /* Read pacing: while report intake is busy, the read connections together spend at most a share
  * of one connection's time running reads and wait out the rest, so analysts' dashboards cannot
- * take the CPU that a shared primary needs for intake, however many read connections there are (the same idea as autovacuum's cost delay: the lower-priority
- * work paces itself). Pure arithmetic only; the writer supplies the busy signal and the read
- * pool does the waiting. */
+ * take the CPU that a shared primary needs for intake, however many read connections there
+ * are (the same idea as autovacuum's cost delay: the lower-priority work paces itself). Pure
+ * arithmetic only; the writer supplies the busy signal and the read pool does the waiting. */
 #ifndef SGW_DB_PACE_H
 #define SGW_DB_PACE_H
 

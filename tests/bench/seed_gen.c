@@ -16,10 +16,11 @@
  *   when T reaches the cap below (F(F-1)/2), the law is flattened instead (s down to 0.5).
  *   Rank r's text: the r-th unordered pair of fragments (heads and tails of the bases: English
  *   from the corpora, see lib/seed_bases.py; Chinese in CN), r < F(F-1)/2, so two ranks share
- *   at most one fragment, under half their shingles, and stay separate campaigns. Each campaign has its own link domain (a pool of them for the
- *   big ones), call-back number, e-mail, QQ and WeChat ids. Small campaigns are active in a
- *   window of the 60 days, some big ones grow or fade. Copies are mutated (codes, opt-out
- *   tails, case, amounts) and rotate the link path.
+ *   at most one fragment, under half their shingles, and stay separate campaigns. Each
+ *   campaign has its own link domain (a pool of them for the big ones), call-back number,
+ *   e-mail, QQ and WeChat ids. Small campaigns are active in a window of the 60 days, some
+ *   big ones grow or fade. Copies are mutated (codes, opt-out tails, case, amounts) and
+ *   rotate the link path.
  * - Senders: each campaign sends from a sender pool shared with a few other campaigns (one
  *   operation running several lures), of E.164 numbers (US, GB, CA, IN, PH, MX; +86 for
  *   Chinese), short codes, alphanumeric ids or e-mail / Apple IDs over iMessage.

@@ -24,7 +24,8 @@ cpu_ticks() {
 
 cpu_snapshot() {
     local serve=$1 pgdata=${2:-} busy idle pg=0 pm c
-    read -r busy idle < <(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat)
+    read -r busy idle < <(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' \
+        /proc/stat)
     if [[ -n $pgdata && -r $pgdata/postmaster.pid ]]; then
         pm=$(head -n 1 "$pgdata/postmaster.pid")
         pg=$(cpu_ticks "$pm" 1)
@@ -38,7 +39,8 @@ cpu_report() {
     local b0 i0 s0 p0 b1 i1 s1 p1
     read -r b0 i0 s0 p0 <<<"$1"
     read -r b1 i1 s1 p1 <<<"$2"
-    awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v n="$(nproc)" 'BEGIN {
+    awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v s=$((s1 - s0)) -v p=$((p1 - p0)) \
+        -v n="$(nproc)" 'BEGIN {
         t = (b + i) / n; if (t <= 0) { print "no time passed"; exit }
         rest = b - s - p; if (rest < 0) rest = 0
         printf "spamgw %.2f, postgres %.2f, rest (load generators, other) %.2f, idle %.2f cores\n",
