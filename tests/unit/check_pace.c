@@ -66,8 +66,8 @@ START_TEST(test_pace_table)
     const struct pace_case *c = &pace_cases[_i];
     int64_t got = sgw_db_pace_us(c->job_us, c->share, c->active, c->cap_us);
     ck_assert_msg(got == c->want_us, "pace_us(%lld, %d, %d, %lld) = %lld, want %lld",
-                  (long long)c->job_us, c->share, c->active, (long long)c->cap_us,
-                  (long long)got, (long long)c->want_us);
+                  (long long)c->job_us, c->share, c->active, (long long)c->cap_us, (long long)got,
+                  (long long)c->want_us);
 }
 END_TEST
 
