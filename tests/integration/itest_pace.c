@@ -209,6 +209,17 @@ paced_pool(int threads, int share, long cap_us)
     return p;
 }
 
+/* Submits n jobs to p at once and waits for all of them; their outcomes land in o[0..n). */
+static void
+run_jobs(struct sgw_db_readpool *p, sgw_db_job_fn job, struct sgwt_job_outcome *o, int n)
+{
+    memset(o, 0, (size_t)n * sizeof *o);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(sgw_db_readpool_submit(p, job, sgwt_job_done, &o[i]), SGW_OK);
+    for (int i = 0; i < n; i++)
+        sgwt_job_wait(&o[i], 10000);
+}
+
 /* Runs n reads on p, waits for them, stops p (so every wait after them is over); returns the
  * change in the wait counter. */
 static double
@@ -216,14 +227,10 @@ waits_for_reads(struct sgw_db_readpool *p, int n)
 {
     struct sgwt_job_outcome o[8];
     ck_assert_int_le(n, 8);
-    memset(o, 0, sizeof o);
     double before = waits();
+    run_jobs(p, job_select, o, n);
     for (int i = 0; i < n; i++)
-        ck_assert_int_eq(sgw_db_readpool_submit(p, job_select, sgwt_job_done, &o[i]), SGW_OK);
-    for (int i = 0; i < n; i++) {
-        sgwt_job_wait(&o[i], 10000);
         ck_assert_int_eq(o[i].st, SGW_OK);
-    }
     sgw_db_readpool_stop(p);
     return waits() - before;
 }
@@ -284,20 +291,12 @@ START_TEST(test_active_threads_split_the_share)
     atomic_store(&g_busy, 0);
     struct sgw_db_readpool *p = paced_pool(2, 50, 2000000);
     struct sgwt_job_outcome w[2], o[2];
-    memset(w, 0, sizeof w);
-    memset(o, 0, sizeof o);
-    for (int i = 0; i < 2; i++)
-        ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_200ms, sgwt_job_done, &w[i]), SGW_OK);
-    for (int i = 0; i < 2; i++)
-        sgwt_job_wait(&w[i], 10000);
+    run_jobs(p, job_sleep_200ms, w, 2);
     atomic_store(&g_busy, 1);
     double s0 = metric("spamgw_read_pacing_seconds_total");
+    run_jobs(p, job_sleep_200ms, o, 2);
     for (int i = 0; i < 2; i++)
-        ck_assert_int_eq(sgw_db_readpool_submit(p, job_sleep_200ms, sgwt_job_done, &o[i]), SGW_OK);
-    for (int i = 0; i < 2; i++) {
-        sgwt_job_wait(&o[i], 10000);
         ck_assert_int_eq(o[i].st, SGW_OK);
-    }
     usleep(1500000); /* both waits are over (stopping would cut them short) */
     double d = metric("spamgw_read_pacing_seconds_total") - s0;
     ck_assert_msg(d >= 1.19, "two overlapping reads waited %.3f s in all, want >= 1.2", d);
