@@ -512,10 +512,7 @@ main(void)
     if (sgwt_server_start(&g_srv, "authz", g_db.url, NULL, extra) != 0)
         die("spamgw serve");
 
-    SRunner *sr = srunner_create(authz_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(authz_suite());
 
     return sgwt_suite_finish("itest_authz", failed, &g_srv, &g_db);
 }

@@ -830,10 +830,7 @@ main(void)
         die("spamgw serve");
     printf("bad_input: %d rejected cases, %d accepted boundary cases\n", NCASES, NOK);
 
-    SRunner *sr = srunner_create(bad_input_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(bad_input_suite());
 
     unlink(ok_ids_path);
     return sgwt_suite_finish("itest_bad_input", failed, &g_srv, &g_db);

@@ -902,10 +902,7 @@ main(void)
     if (sgwt_server_start(&g_srv, "batch", g_db.url, NULL, extra) != 0)
         die("spamgw serve");
 
-    SRunner *sr = srunner_create(batch_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(batch_suite());
 
     if (sgwt_db_wait_ready(g_db.maint_url, 2000) != 0 && sgwt_env("SPAMGW_TEST_PG_START")) {
         fprintf(stderr, "itest_batch: PostgreSQL is down after the suite; starting it\n");

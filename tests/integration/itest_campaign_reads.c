@@ -30,6 +30,7 @@
 #include "tests/support/keys.h"
 #include "tests/support/server.h"
 #include "tests/support/sgwt_check.h"
+#include "tests/support/suite.h"
 
 static struct sgwt_db g_db;
 static struct sgwt_server g_srv;
@@ -948,9 +949,6 @@ main(void)
     tcase_add_test(tc, test_parts);
     tcase_add_test(tc, test_walk_while_ingesting);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

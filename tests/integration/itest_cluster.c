@@ -34,6 +34,7 @@
 #include "tests/support/keys.h"
 #include "tests/support/server.h"
 #include "tests/support/sgwt_check.h"
+#include "tests/support/suite.h"
 
 #define NTHREADS 4
 #define NTEMPLATES 60
@@ -738,9 +739,6 @@ main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_standby_takeover);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -26,6 +26,7 @@
 #include "tests/support/keys.h"
 #include "tests/support/proc.h"
 #include "tests/support/server.h"
+#include "tests/support/suite.h"
 
 static char g_tmp[512];
 static pid_t g_nginx;
@@ -470,9 +471,6 @@ main(void)
     tcase_add_test(tc, test_systemd_units);
     tcase_add_test(tc, test_env_example);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -22,6 +22,7 @@
 #include "tests/support/proc.h"
 #include "tests/support/server.h"
 #include "tests/support/sgwt_check.h"
+#include "tests/support/suite.h"
 
 #define NWORKERS 4
 #define ANSWER_LIMIT_MS 10000 /* every request must be answered within this */
@@ -516,10 +517,7 @@ main(void)
     }
     printf("durability: %zu messages loaded, %d client threads\n", g_nmsgs, NWORKERS);
 
-    SRunner *sr = srunner_create(durability_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(durability_suite());
 
     /* If a test died while PostgreSQL was stopped (timeout), bring it back before dropping. */
     if (sgwt_db_wait_ready(g_db.maint_url, 2000) != 0 && sgwt_env("SPAMGW_TEST_PG_START")) {

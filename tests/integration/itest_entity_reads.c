@@ -26,6 +26,7 @@
 #include "tests/support/keys.h"
 #include "tests/support/server.h"
 #include "tests/support/sgwt_check.h"
+#include "tests/support/suite.h"
 
 static struct sgwt_db g_db;
 static struct sgwt_server g_srv;
@@ -767,9 +768,6 @@ main(void)
     tcase_add_test(tc, test_sender_clusters);
     tcase_add_test(tc, test_cities);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -22,6 +22,7 @@
 #include "db/db.h"
 #include "tests/support/common.h"
 #include "tests/support/db.h"
+#include "tests/support/suite.h"
 
 #define NREPORTS 60000
 
@@ -401,9 +402,6 @@ main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_no_seq_scan_of_reports);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

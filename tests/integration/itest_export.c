@@ -37,6 +37,7 @@
 #include "tests/support/common.h"
 #include "tests/support/db.h"
 #include "tests/support/proc.h"
+#include "tests/support/suite.h"
 
 static pid_t g_cluster;
 
@@ -797,9 +798,6 @@ main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -437,10 +437,7 @@ main(void)
     if (sgwt_server_start(&g_srv, "keysapi", g_db.url, NULL, NULL) != 0)
         die("spamgw serve");
 
-    SRunner *sr = srunner_create(keys_api_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(keys_api_suite());
 
     return sgwt_suite_finish("itest_keys_api", failed, &g_srv, &g_db);
 }

@@ -14,6 +14,7 @@
 #include "tests/support/common.h"
 #include "tests/support/db.h"
 #include "tests/support/dbjob.h"
+#include "tests/support/suite.h"
 
 static struct sgwt_db g_db;
 
@@ -170,9 +171,6 @@ main(void)
     tcase_add_test(tc, test_full_queue_is_busy);
     tcase_add_test(tc, test_unreachable_database_fails_fast);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

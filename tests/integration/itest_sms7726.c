@@ -22,6 +22,7 @@
 #include "tests/support/keys.h"
 #include "tests/support/server.h"
 #include "tests/support/sgwt_check.h"
+#include "tests/support/suite.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define ROUTE "/v1/relay/kannel"
@@ -650,10 +651,7 @@ main(void)
         sgwt_db_drop(&g_db);
         return EXIT_FAILURE;
     }
-    SRunner *sr = srunner_create(sms_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(sms_suite());
     int code = sgwt_server_stop(&g_srv, NULL);
     if (code != 0) {
         fprintf(stderr, "itest_sms7726: the gateway exited %d on SIGTERM\n", code);

@@ -36,6 +36,7 @@
 #include "tests/support/proc.h"
 #include "tests/support/server.h"
 #include "tests/support/sgwt_check.h"
+#include "tests/support/suite.h"
 
 struct env {
     struct sgwt_db db;
@@ -712,9 +713,6 @@ main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_allowlist);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,4 +1,4 @@
-/* Suite epilogue shared by the integration suites (see suite.h). */
+/* Suite epilogues shared by the Check suites (see suite.h). */
 #include "tests/support/suite.h"
 
 #include "tests/support/common.h"
@@ -6,6 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+int
+sgwt_suite_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed;
+}
 
 int
 sgwt_suite_finish(const char *suite, int failed, struct sgwt_server *srv, struct sgwt_db *db)

@@ -7,6 +7,7 @@
 #include "gateway/http/verdict_body.h"
 #include "gateway/intake/allowlist.h"
 #include "gateway/intake/sender.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -300,9 +301,6 @@ main(void)
     tcase_add_loop_test(tc, test_verdict_bodies, 0, (int)NELEM(verdict_bodies));
     tcase_add_test(tc, test_verdict_note_bounds);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -4,6 +4,7 @@
  * one go equals deciding half, rebuilding the state from what was persisted (merges,
  * representatives in report order, indicator map) and deciding the rest. */
 #include "gateway/cluster/assign.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -251,9 +252,6 @@ main(void)
     tcase_add_test(tc, test_restart_equals_uninterrupted);
     tcase_add_test(tc, test_rep_bound_and_similarity_gate);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -2,6 +2,7 @@
  * check, and conversion of Latin-1, Windows-1252 and UTF-16BE (with surrogate pairs) to UTF-8,
  * including every way the bytes can be invalid. */
 #include "gateway/intake/charset.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -191,9 +192,6 @@ charset_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(charset_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(charset_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

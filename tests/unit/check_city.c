@@ -3,6 +3,7 @@
  * region-only answers give a region key; unknown places get a stable key; the given city wins
  * over the geocode; hostile input stays valid UTF-8 and bounded. */
 #include "gateway/cluster/city.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -136,9 +137,6 @@ main(void)
     tcase_add_test(tc, test_long_text_stays_valid);
     tcase_add_test(tc, test_keys_never_hold_tilde);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -4,6 +4,7 @@
  * starts with all SPAMGW_* variables of the table unset, so the caller's environment cannot leak
  * in; the list comes from config.def itself. */
 #include "gateway/common/config.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -543,9 +544,6 @@ config_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(config_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(config_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,6 +1,7 @@
 /* Unit tests for gateway/http/cors.h: which --cors-origins values start the server, and how a
  * request's Origin fares against a list (exact, case-sensitive items; "*" anywhere). */
 #include "gateway/http/cors.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -103,9 +104,6 @@ main(void)
     tcase_add_loop_test(tc, test_valid, 0, NELEM(valid_cases));
     tcase_add_loop_test(tc, test_match, 0, NELEM(match_cases));
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -3,6 +3,7 @@
  * ISO 3166-1 alpha-2 codes (copied from Debian's iso-codes iso_3166-1.json, an independent
  * source), which catches both a bad entry in the code string and a bisection that misses one. */
 #include "gateway/intake/country.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -167,9 +168,6 @@ country_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(country_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(country_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "gateway/export/export.h"
+#include "tests/support/suite.h"
 
 static const struct {
     const char *in;
@@ -144,9 +145,6 @@ main(void)
     tcase_add_test(tc, test_stix_id);
     tcase_add_test(tc, test_stix_bundle);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

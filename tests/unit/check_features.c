@@ -10,6 +10,7 @@
 #include "gateway/intake/features.h"
 
 #include "gateway/intake/textnorm.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <ctype.h>
@@ -1155,9 +1156,6 @@ features_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(features_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(features_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -5,6 +5,7 @@
 #include "gateway/intake/indicators.h"
 
 #include "gateway/intake/textnorm.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -347,9 +348,6 @@ indicators_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(indicators_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(indicators_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,6 +1,7 @@
 /* Unit tests for the POST /v1/keys body (gateway/http/keys_api.h): every way a body can be
  * wrong gets its own code and field, and good names up to 100 characters pass unchanged. */
 #include "gateway/http/keys_api.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -116,9 +117,6 @@ main(void)
     tcase_add_loop_test(tc, test_body, 0, NELEM(cases));
     tcase_add_loop_test(tc, test_name_length, 0, 4);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

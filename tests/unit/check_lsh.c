@@ -2,6 +2,7 @@
  * not, each representative is reported once, the bound evicts the oldest first (FIFO, so a
  * rebuild in report order gives the same index), and eviction unlinks every band. */
 #include "gateway/cluster/lsh.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -98,9 +99,6 @@ main(void)
     tcase_add_test(tc, test_each_rep_once_and_fifo_eviction);
     tcase_add_test(tc, test_many_evictions_stay_consistent);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -4,6 +4,7 @@
  * cumulative histogram buckets with inclusive upper bounds, _count and _sum, gauges read at
  * scrape time, ignored out-of-range updates, output growth, and concurrent updates. */
 #include "gateway/common/metrics.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <math.h>
@@ -409,9 +410,6 @@ metrics_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(metrics_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(metrics_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

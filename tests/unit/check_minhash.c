@@ -4,6 +4,7 @@
 #include "gateway/intake/minhash.h"
 
 #include "gateway/intake/minhash_data.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <math.h>
@@ -383,9 +384,6 @@ minhash_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(minhash_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(minhash_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

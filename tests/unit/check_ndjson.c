@@ -1,6 +1,7 @@
 /* Unit tests for gateway/intake/ndjson.h: line boundaries, physical line numbers, CRLF, blank
  * lines, a missing last newline, the count past max, and that it never reads past len. */
 #include "gateway/intake/ndjson.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -139,9 +140,6 @@ ndjson_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(ndjson_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(ndjson_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -4,6 +4,7 @@
 #include "db/keys.h"
 #include "gateway/api/openapi.h"
 #include "gateway/http/router.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <ctype.h>
@@ -111,9 +112,6 @@ main(void)
     tcase_add_test(tc, test_every_route_documented);
     tcase_add_test(tc, test_every_operation_served);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

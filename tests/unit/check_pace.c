@@ -4,6 +4,7 @@
  * read-pacing counters in /metrics. */
 #include "db/pace.h"
 #include "gateway/common/metrics.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdint.h>
@@ -154,9 +155,6 @@ main(void)
     tcase_add_loop_test(tc, test_busy_table, 0, (int)NELEM(busy_cases));
     tcase_add_test(tc, test_metrics_counters);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

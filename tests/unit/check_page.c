@@ -4,6 +4,7 @@
  * fields and a NULL key written as ""). The answers are compared byte for byte: they are the
  * API's contract. */
 #include "gateway/http/page.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -249,9 +250,6 @@ page_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(page_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(page_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

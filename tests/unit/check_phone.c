@@ -3,6 +3,7 @@
  * geocoding at once. Expected strings are what Debian's libphonenumber 8.12 data says. */
 #include "gateway/intake/phone.h"
 #include "gateway/intake/phone_find.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <pthread.h>
@@ -454,9 +455,6 @@ phone_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(phone_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(phone_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -2,6 +2,7 @@
  * whole numbers, dates, enums and text with their error codes and fields, and cursors (round
  * trip, another route's cursor, truncation, tampering, wrong field count). */
 #include "gateway/http/query.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -251,9 +252,6 @@ query_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(query_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(query_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

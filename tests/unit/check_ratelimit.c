@@ -3,6 +3,7 @@
  * of each other, bucket state kept while the table grows to thousands of keys, and many threads
  * on one key at one instant getting exactly the burst between them. */
 #include "gateway/http/ratelimit.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <pthread.h>
@@ -225,9 +226,6 @@ ratelimit_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(ratelimit_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(ratelimit_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

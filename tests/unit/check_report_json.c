@@ -4,6 +4,7 @@
  * pseudonyms against HMAC-SHA256 values computed independently (Python's hmac), and the small
  * helpers (channel names, UTF-8 character count). Time is always a parameter here. */
 #include "gateway/intake/report.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdint.h>
@@ -668,9 +669,6 @@ report_json_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(report_json_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(report_json_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -5,6 +5,7 @@
 #include "gateway/http/router.h"
 
 #include "gateway/common/metrics.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -254,9 +255,6 @@ router_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(router_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(router_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

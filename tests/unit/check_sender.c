@@ -3,6 +3,7 @@
  * Apple IDs, unknown text), idempotence of the normal form, 256-byte inputs, and the output
  * buffer bound. Phone expectations are what Debian's libphonenumber 8.12 data says. */
 #include "gateway/intake/sender.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <ctype.h>
@@ -237,9 +238,6 @@ sender_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(sender_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(sender_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -3,6 +3,7 @@
  * or over the rate limit), the token bucket over time, sender masks, references, and that every
  * reply in both languages fits one SMS with the longest mask, reference and short code. */
 #include "gateway/intake/sms7726.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdint.h>
@@ -510,9 +511,6 @@ sms7726_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(sms7726_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(sms7726_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

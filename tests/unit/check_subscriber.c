@@ -3,6 +3,7 @@
  * of what is not a number, and that the per-thread cache answers exactly as a fresh resolution
  * does, including for a different key or default region. */
 #include "gateway/intake/subscriber.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -116,9 +117,6 @@ subscriber_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(subscriber_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(subscriber_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -4,6 +4,7 @@
  * templates with and without spans, the match text, and hostile input (invalid UTF-8, 4,096
  * combining marks, 18-fold NFKC expansion, random bytes). */
 #include "gateway/intake/textnorm.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdbool.h>
@@ -550,9 +551,6 @@ textnorm_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(textnorm_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(textnorm_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

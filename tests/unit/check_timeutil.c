@@ -2,6 +2,7 @@
  * (computed independently with Python's datetime), formatting and its round trip, and
  * days_from_civil against known dates. Pure functions only: nothing here reads the clock. */
 #include "gateway/common/timeutil.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdint.h>
@@ -356,9 +357,6 @@ timeutil_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(timeutil_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(timeutil_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

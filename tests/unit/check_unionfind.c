@@ -2,6 +2,7 @@
  * unions, repeated unions are no-ops, loaded merges resolve, and many unions stay consistent
  * (checked against a naive array implementation). */
 #include "gateway/cluster/unionfind.h"
+#include "tests/support/suite.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -98,9 +99,6 @@ main(void)
     tcase_add_test(tc, test_merged_away);
     tcase_add_test(tc, test_random_against_naive);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
