@@ -4,13 +4,14 @@
  * decided at assignment time and merges are applied after them in order; since every roll-up
  * is a sum, a min/max or a set union, the result does not depend on where chunks begin and
  * end, which is what makes a restarted worker's tables equal an uninterrupted one's. It must
- * never write a value that depends on the clock or on chunk boundaries. */
+ * never write a value that depends on the clock or on chunk boundaries. The read API's
+ * roll-ups (facts.h) are not written here but by the facts follower, behind this. */
 #include "gateway/cluster/chunk.h"
 
 #include "db/pgarray.h"
 #include "gateway/cluster/city.h"
-#include "gateway/cluster/facts.h"
 #include "gateway/cluster/maps.h"
+#include "gateway/cluster/rows.h"
 #include "gateway/common/log.h"
 #include "gateway/common/mem.h"
 #include "gateway/common/timeutil.h"
@@ -111,23 +112,6 @@ sgw_cluster_member_key(const char *s)
     return (int64_t)h;
 }
 
-struct row {
-    int64_t id, at;
-    struct sgw_minhash sig;
-    int has_sig;
-    char **tags;
-    size_t ntags;
-    const char *sender; /* into the result; NULL when none */
-    const char *kind;
-    int kind_known;
-    const char *reporter;
-    const char *channel, *country; /* into the result; country NULL when none */
-    struct sgw_city city;
-    int has_city;
-    int64_t campaign, cluster;
-    size_t merges_from, merges_to; /* this report's campaign merges: [from, to) */
-};
-
 struct cmerge {
     int64_t a, s, report, at;
 };
@@ -164,11 +148,9 @@ struct mrow {
 };
 
 struct chunk {
-    PGresult *res;
     struct mrow *mrows;
     size_t nmrows, capmrows;
-    struct row *rows;
-    size_t n;
+    struct sgw_cluster_rows rows;
     struct cmerge *merges;
     size_t nmerges, capmerges;
     struct newind *inds;
@@ -195,12 +177,7 @@ struct chunk {
 static void
 chunk_fini(struct chunk *k)
 {
-    for (size_t i = 0; i < k->n; i++) {
-        for (size_t t = 0; t < k->rows[i].ntags; t++)
-            free(k->rows[i].tags[t]);
-        free(k->rows[i].tags);
-    }
-    free(k->rows);
+    sgw_cluster_rows_fini(&k->rows);
     free(k->mrows);
     free(k->merges);
     free(k->inds);
@@ -214,93 +191,6 @@ chunk_fini(struct chunk *k)
     sgw_map_free(k->cityh);
     for (int i = 0; i < NPARAM_MAX; i++)
         sgw_pgarray_fini(&k->arr[i]);
-    PQclear(k->res);
-}
-
-static void
-collect_tag(void *arg, const char *e, int elen)
-{
-    struct row *r = arg;
-    if (e == NULL)
-        return;
-    r->tags = sgw_xrealloc(r->tags, (r->ntags + 1) * sizeof *r->tags);
-    r->tags[r->ntags++] = sgw_xstrndup(e, (size_t)elen);
-}
-
-static const char *
-val(PGresult *res, int i, int col)
-{
-    return PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
-}
-
-/* Features the report row lacks (older rows, paths that do not compute them) are derived from
- * its content here with the same library intake uses. */
-static void
-fill_features(struct row *r, PGresult *res, int i, const char *region)
-{
-    const char *content = val(res, i, 4);
-    int need_sig = PQgetisnull(res, i, 2), need_tags = PQgetisnull(res, i, 3);
-
-    if (!need_sig) {
-        r->has_sig = sgw_minhash_from_bytes((const unsigned char *)PQgetvalue(res, i, 2),
-                                            (size_t)PQgetlength(res, i, 2), &r->sig) == 0;
-    }
-    if (!need_tags)
-        sgw_pgarray_each(PQgetvalue(res, i, 3), (size_t)PQgetlength(res, i, 3), collect_tag, r);
-    if ((need_sig || need_tags) && content != NULL) {
-        struct sgw_features f;
-        memset(&f, 0, sizeof f);
-        const char *country = val(res, i, 9);
-        if (sgw_features_compute(content, strlen(content), country ? country : region, &f) ==
-            SGW_OK) {
-            if (need_sig) {
-                r->sig = f.sig;
-                r->has_sig = 1;
-            }
-            if (need_tags) {
-                for (size_t t = 0; t < f.n_tags; t++)
-                    collect_tag(r, f.tags[t], (int)strlen(f.tags[t]));
-            }
-        }
-        sgw_features_fini(&f);
-    }
-}
-
-static enum sgw_status
-read_rows(struct sgw_db_conn *db, struct chunk *k, int64_t from, int64_t upto, int max,
-          const char *region, char *err, size_t errsz)
-{
-    char a[24], b[24], c[24];
-    snprintf(a, sizeof a, "%lld", (long long)from);
-    snprintf(b, sizeof b, "%lld", (long long)upto);
-    snprintf(c, sizeof c, "%d", max);
-    const char *params[3] = {a, b, c};
-    k->res = sgw_db_exec_binary(db, SGW_STMT_cluster_reports_read, params, NULL, NULL);
-    if (!sgw_db_ok(k->res)) {
-        enum sgw_status st = db_fail(db, k->res, "read reports", err, errsz);
-        k->res = NULL;
-        return st;
-    }
-    k->n = (size_t)PQntuples(k->res);
-    k->rows = sgw_xcalloc(k->n ? k->n : 1, sizeof *k->rows);
-    for (size_t i = 0; i < k->n; i++) {
-        struct row *r = &k->rows[i];
-        int ii = (int)i;
-        r->id = sgw_pg_get_int8(PQgetvalue(k->res, ii, 0));
-        r->at = sgw_pg_get_int8(PQgetvalue(k->res, ii, 1)) + SGW_PG_EPOCH_US;
-        fill_features(r, k->res, ii, region);
-        r->sender = val(k->res, ii, 5);
-        r->kind = PQgetvalue(k->res, ii, 6);
-        r->kind_known = strcmp(r->kind, "unknown") != 0;
-        if (r->sender && r->sender[0] == '\0')
-            r->sender = NULL;
-        r->reporter = val(k->res, ii, 7);
-        r->channel = PQgetvalue(k->res, ii, 11);
-        r->country = val(k->res, ii, 9);
-        r->has_city = sgw_city_canonical(val(k->res, ii, 8), val(k->res, ii, 10),
-                                         val(k->res, ii, 9), &r->city) == 0;
-    }
-    return SGW_OK;
 }
 
 /* Runs a statement whose parameters are the first n arrays of k (element oids given). */
@@ -339,10 +229,10 @@ prefetch_indicators(struct sgw_db_conn *db, struct chunk *k, struct sgw_assign *
     static const unsigned oids[] = {SGW_OID_TEXT};
     size_t any = 0;
     begin_arrays(k, 1);
-    for (size_t i = 0; i < k->n; i++) {
-        for (size_t t = 0; t < k->rows[i].ntags; t++) {
-            if (sgw_assign_indicator_strong(k->rows[i].tags[t])) {
-                sgw_pgarray_text(&k->arr[0], k->rows[i].tags[t]);
+    for (size_t i = 0; i < k->rows.n; i++) {
+        for (size_t t = 0; t < k->rows.v[i].ntags; t++) {
+            if (sgw_assign_indicator_strong(k->rows.v[i].tags[t])) {
+                sgw_pgarray_text(&k->arr[0], k->rows.v[i].tags[t]);
                 any++;
             }
         }
@@ -362,8 +252,8 @@ static void
 decide_campaigns(struct chunk *k, struct sgw_assign *as)
 {
     struct sgw_assign_result out;
-    for (size_t i = 0; i < k->n; i++) {
-        struct row *r = &k->rows[i];
+    for (size_t i = 0; i < k->rows.n; i++) {
+        struct sgw_cluster_row *r = &k->rows.v[i];
         struct sgw_assign_input in = {r->id, r->has_sig ? &r->sig : NULL,
                                       (const char *const *)r->tags, r->ntags};
         sgw_assign_report(as, &in, &out);
@@ -401,9 +291,9 @@ prefetch_senders(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss
     PGresult *res;
 
     begin_arrays(k, 1);
-    for (size_t i = 0; i < k->n; i++) {
-        if (k->rows[i].sender && k->rows[i].kind_known)
-            sgw_pgarray_text(&k->arr[0], k->rows[i].sender);
+    for (size_t i = 0; i < k->rows.n; i++) {
+        if (k->rows.v[i].sender && k->rows.v[i].kind_known)
+            sgw_pgarray_text(&k->arr[0], k->rows.v[i].sender);
     }
     if (k->arr[0].n > 0) {
         res = exec_arrays(db, k, SGW_STMT_cluster_senders_get, 1, oids, 1);
@@ -416,8 +306,8 @@ prefetch_senders(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss
         PQclear(res);
     }
     begin_arrays(k, 1);
-    for (size_t i = 0; i < k->n; i++)
-        sgw_pgarray_int8(&k->arr[0], k->rows[i].campaign);
+    for (size_t i = 0; i < k->rows.n; i++)
+        sgw_pgarray_int8(&k->arr[0], k->rows.v[i].campaign);
     for (size_t m = 0; m < k->nmerges; m++) {
         sgw_pgarray_int8(&k->arr[0], k->merges[m].a);
         sgw_pgarray_int8(&k->arr[0], k->merges[m].s);
@@ -438,8 +328,8 @@ prefetch_senders(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss
 static void
 decide_clusters(struct chunk *k, struct sgw_senders *ss)
 {
-    for (size_t i = 0; i < k->n; i++) {
-        struct row *r = &k->rows[i];
+    for (size_t i = 0; i < k->rows.n; i++) {
+        struct sgw_cluster_row *r = &k->rows.v[i];
         int created;
         for (size_t m = r->merges_from; m < r->merges_to; m++)
             sgw_senders_campaign_merge(ss, k->merges[m].a, k->merges[m].s, r->id);
@@ -545,8 +435,8 @@ write_members(struct sgw_db_conn *db, struct chunk *k, const struct sgw_cluster_
     static const unsigned oids[] = {SGW_OID_INT2, SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8};
     char key[200];
 
-    for (size_t i = 0; i < k->n; i++) {
-        struct row *r = &k->rows[i];
+    for (size_t i = 0; i < k->rows.n; i++) {
+        struct sgw_cluster_row *r = &k->rows.v[i];
         agg_add(agg_i(k->camp, r->campaign), r->at);
         member(k, 1, r->campaign, 0, r->reporter);
         member(k, 2, r->campaign, 0, r->sender);
@@ -661,17 +551,6 @@ agg_arrays(struct chunk *k, struct sgw_map *m, int with_city, int with_place)
     }
 }
 
-/* The report's country, else its city's (reports often name only a city). */
-static const char *
-row_country(const struct row *r)
-{
-    if (r->country != NULL)
-        return r->country;
-    if (r->has_city && strcmp(r->city.country, "ZZ") != 0)
-        return r->city.country;
-    return NULL;
-}
-
 static enum sgw_status
 write_rollups(struct sgw_db_conn *db, struct chunk *k, char *err, size_t errsz)
 {
@@ -685,19 +564,6 @@ write_rollups(struct sgw_db_conn *db, struct chunk *k, char *err, size_t errsz)
                                          SGW_OID_TIMESTAMPTZ, SGW_OID_TIMESTAMPTZ, SGW_OID_INT8,
                                          SGW_OID_INT8,        SGW_OID_INT8};
     enum sgw_status st;
-
-    /* The read API's roll-ups (facts.h), keyed like the others by the campaign as decided. */
-    struct sgw_facts *facts = sgw_facts_new();
-    for (size_t i = 0; i < k->n; i++) {
-        const struct row *r = &k->rows[i];
-        struct sgw_facts_report fr = {r->id,          r->campaign, r->at,   r->channel,
-                                      row_country(r), r->sender,   r->tags, r->ntags};
-        sgw_facts_add(facts, &fr);
-    }
-    st = sgw_facts_write(db, facts, err, errsz);
-    sgw_facts_free(facts);
-    if (st != SGW_OK)
-        return st;
 
     agg_arrays(k, k->camp, 0, 0);
     if ((st = run(db, k, SGW_STMT_cluster_campaigns_upsert, 6, camp_oids, "campaigns", err,
@@ -724,19 +590,31 @@ write_rollups(struct sgw_db_conn *db, struct chunk *k, char *err, size_t errsz)
     return SGW_OK;
 }
 
+/* Where id ends up through the chunk's merges (next: merged id -> its survivor). A chain
+ * a -> s -> t in one chunk then moves a's roll-ups once, straight to t: each merged id is
+ * merged once, so the walk ends. */
+static int64_t
+final_id(struct sgw_map *next, int64_t id)
+{
+    const int64_t *n;
+    while ((n = sgw_map_iget(next, id)) != NULL)
+        id = *n;
+    return id;
+}
+
 /* ingested_at of the chunk's report id (rows are in id order). */
 static int64_t
 row_time(const struct chunk *k, int64_t id)
 {
-    size_t lo = 0, hi = k->n;
+    size_t lo = 0, hi = k->rows.n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (k->rows[mid].id < id)
+        if (k->rows.v[mid].id < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < k->n ? k->rows[lo].at : 0;
+    return lo < k->rows.n ? k->rows.v[lo].at : 0;
 }
 
 static enum sgw_status
@@ -749,14 +627,14 @@ write_rest(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss, char
                                         SGW_OID_INT8, SGW_OID_INT8,        SGW_OID_INT4,
                                         SGW_OID_INT8, SGW_OID_TIMESTAMPTZ, SGW_OID_TIMESTAMPTZ};
     static const unsigned cl_oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT4};
-    static const unsigned mg_oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8,
+    static const unsigned mg_oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8,
                                        SGW_OID_TIMESTAMPTZ};
     enum sgw_status st;
     size_t pos;
 
     begin_arrays(k, 4);
-    for (size_t i = 0; i < k->n; i++) {
-        struct row *r = &k->rows[i];
+    for (size_t i = 0; i < k->rows.n; i++) {
+        struct sgw_cluster_row *r = &k->rows.v[i];
         sgw_pgarray_int8(&k->arr[0], r->id);
         sgw_pgarray_int8(&k->arr[1], r->campaign);
         if (r->cluster)
@@ -800,11 +678,11 @@ write_rest(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss, char
     /* Senders' kinds and per-sender counts (reports, first and last seen), from the rows that
      * named them: every sender of the chunk is written, not only the dirty ones. */
     struct sgw_map *kinds = sgw_map_new(sizeof(struct sender_agg));
-    for (size_t i = 0; i < k->n; i++) {
-        if (k->rows[i].sender && k->rows[i].kind_known) {
-            struct sender_agg *sa = sgw_map_sput(kinds, k->rows[i].sender, NULL);
-            sa->kind = k->rows[i].kind;
-            agg_add(&sa->counts, k->rows[i].at);
+    for (size_t i = 0; i < k->rows.n; i++) {
+        if (k->rows.v[i].sender && k->rows.v[i].kind_known) {
+            struct sender_agg *sa = sgw_map_sput(kinds, k->rows.v[i].sender, NULL);
+            sa->kind = k->rows.v[i].kind;
+            agg_add(&sa->counts, k->rows.v[i].at);
         }
     }
     begin_arrays(k, 9);
@@ -850,28 +728,38 @@ write_rest(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss, char
         return st;
 
     if (k->nmerges > 0) {
-        begin_arrays(k, 4);
+        struct sgw_map *next = sgw_map_new(sizeof(int64_t));
+        for (size_t m = 0; m < k->nmerges; m++)
+            *(int64_t *)sgw_map_iput(next, k->merges[m].a, NULL) = k->merges[m].s;
+        begin_arrays(k, 5);
         for (size_t m = 0; m < k->nmerges; m++) {
             sgw_pgarray_int8(&k->arr[0], k->merges[m].a);
             sgw_pgarray_int8(&k->arr[1], k->merges[m].s);
-            sgw_pgarray_int8(&k->arr[2], k->merges[m].report);
-            sgw_pgarray_time(&k->arr[3], k->merges[m].at);
+            sgw_pgarray_int8(&k->arr[2], final_id(next, k->merges[m].s));
+            sgw_pgarray_int8(&k->arr[3], k->merges[m].report);
+            sgw_pgarray_time(&k->arr[4], k->merges[m].at);
         }
-        if ((st = run(db, k, SGW_STMT_cluster_campaign_merges, 4, mg_oids, "campaign merges", err,
+        sgw_map_free(next);
+        if ((st = run(db, k, SGW_STMT_cluster_campaign_merges, 5, mg_oids, "campaign merges", err,
                       errsz)) != SGW_OK)
             return st;
     }
     size_t nsm;
     const struct sgw_senders_merge *sm = sgw_senders_merges(ss, &nsm);
     if (nsm > 0) {
-        begin_arrays(k, 4);
+        struct sgw_map *next = sgw_map_new(sizeof(int64_t));
+        for (size_t m = 0; m < nsm; m++)
+            *(int64_t *)sgw_map_iput(next, sm[m].old_id, NULL) = sm[m].survivor;
+        begin_arrays(k, 5);
         for (size_t m = 0; m < nsm; m++) {
             sgw_pgarray_int8(&k->arr[0], sm[m].old_id);
             sgw_pgarray_int8(&k->arr[1], sm[m].survivor);
-            sgw_pgarray_int8(&k->arr[2], sm[m].at_report);
-            sgw_pgarray_time(&k->arr[3], row_time(k, sm[m].at_report));
+            sgw_pgarray_int8(&k->arr[2], final_id(next, sm[m].survivor));
+            sgw_pgarray_int8(&k->arr[3], sm[m].at_report);
+            sgw_pgarray_time(&k->arr[4], row_time(k, sm[m].at_report));
         }
-        if ((st = run(db, k, SGW_STMT_cluster_sender_cluster_merges, 4, mg_oids,
+        sgw_map_free(next);
+        if ((st = run(db, k, SGW_STMT_cluster_sender_cluster_merges, 5, mg_oids,
                       "sender cluster merges", err, errsz)) != SGW_OK)
             return st;
     }
@@ -900,11 +788,12 @@ sgw_cluster_chunk(struct sgw_db_conn *db, struct sgw_cluster_state *st, int64_t 
         goto fail;
     }
     int64_t t0 = sgw_monotonic_us(), t1, t2, t3;
-    if ((rc = read_rows(db, &k, st->watermark, upto, max, region, err, errsz)) != SGW_OK)
+    if ((rc = sgw_cluster_rows_read(db, SGW_STMT_cluster_reports_read, st->watermark, upto, max,
+                                    region, &k.rows, err, errsz)) != SGW_OK)
         goto fail;
     t1 = sgw_monotonic_us();
     stats->us_decide = 0;
-    int64_t next_wm = (k.n == (size_t)max) ? k.rows[k.n - 1].id : upto;
+    int64_t next_wm = (k.rows.n == (size_t)max) ? k.rows.v[k.rows.n - 1].id : upto;
 
     /* The fence: only the worker that read the watermark may move it. A second worker that
      * somehow ran (a lost lock session) fails here instead of writing twice. */
@@ -924,7 +813,7 @@ sgw_cluster_chunk(struct sgw_db_conn *db, struct sgw_cluster_state *st, int64_t 
     }
     PQclear(res);
 
-    if (k.n > 0) {
+    if (k.rows.n > 0) {
         if ((rc = prefetch_indicators(db, &k, st->assign, err, errsz)) != SGW_OK)
             goto fail;
         int64_t d0 = sgw_monotonic_us();
@@ -951,11 +840,11 @@ sgw_cluster_chunk(struct sgw_db_conn *db, struct sgw_cluster_state *st, int64_t 
     stats->us_commit = t3 - t2;
     st->watermark = next_wm;
     remember(st, &k);
-    stats->reports = k.n;
-    stats->ingested = sgw_xrealloc(stats->ingested, (k.n ? k.n : 1) * sizeof(int64_t));
-    for (size_t i = 0; i < k.n; i++)
-        stats->ingested[i] = k.rows[i].at;
-    stats->last_ingested = k.n ? k.rows[k.n - 1].at : 0;
+    stats->reports = k.rows.n;
+    stats->ingested = sgw_xrealloc(stats->ingested, (k.rows.n ? k.rows.n : 1) * sizeof(int64_t));
+    for (size_t i = 0; i < k.rows.n; i++)
+        stats->ingested[i] = k.rows.v[i].at;
+    stats->last_ingested = k.rows.n ? k.rows.v[k.rows.n - 1].at : 0;
     /* The caches only served this chunk: the database holds them for the next one. */
     sgw_assign_indicators_clear(st->assign);
     sgw_senders_clear_rows(st->senders);

@@ -1,9 +1,9 @@
 /* The read API's roll-ups (schema/005): reports per campaign per hour, per-campaign facets
  * (senders, indicator tags, countries, channels, each with a count and first/last seen) and
- * the campaign's first and latest report as samples. The cluster worker adds every report of
- * a chunk in id order, then writes them in the chunk's transaction before the chunk's merges,
- * like its other roll-ups: only sums, min/max and lowest/highest report ids, so the tables do
- * not depend on chunk boundaries or restarts. Internal to the cluster worker. */
+ * the campaign's first and latest report as samples. The facts follower (facts_follow.h) adds
+ * every report of a chunk in id order, then writes them in its chunk's transaction before that
+ * chunk's merges: only sums, min/max and lowest/highest report ids, so the tables do not
+ * depend on chunk boundaries or restarts. Internal to the cluster worker. */
 #ifndef SGW_CLUSTER_FACTS_H
 #define SGW_CLUSTER_FACTS_H
 

@@ -17,6 +17,7 @@
 
 #include "db/db.h"
 #include "gateway/cluster/chunk.h"
+#include "gateway/cluster/facts_follow.h"
 #include "gateway/common/config.h"
 #include "gateway/common/log.h"
 #include "gateway/common/mem.h"
@@ -49,6 +50,7 @@ struct sgw_cluster {
     struct sgw_cluster_state st;
     int loaded;
     struct sgw_chunk_stats stats;
+    struct sgw_facts_follow *facts; /* the second connection: the read API's roll-ups */
 };
 
 void
@@ -85,6 +87,12 @@ int64_t
 sgw_cluster_watermark(const struct sgw_cluster *c)
 {
     return atomic_load(&((struct sgw_cluster *)c)->watermark);
+}
+
+int64_t
+sgw_cluster_facts_watermark(const struct sgw_cluster *c)
+{
+    return c->facts ? sgw_facts_follow_watermark(c->facts) : 0;
 }
 
 /* Sleeps up to ms unless stopping; returns 1 when stopping. */
@@ -315,12 +323,20 @@ thread_main(void *arg)
 int
 sgw_cluster_start(struct sgw_cluster *c)
 {
+    c->facts = sgw_facts_follow_new(c->url, c->region, c->cfg.chunk, c->cfg.poll_ms, &c->active,
+                                    &c->watermark);
+    if (sgw_facts_follow_start(c->facts) != 0)
+        goto fail;
     if (pthread_create(&c->thread, NULL, thread_main, c) != 0) {
         sgw_error("event=thread_create_failed what=cluster errno=%d", errno);
-        return -1;
+        goto fail;
     }
     c->started = 1;
     return 0;
+fail:
+    sgw_facts_follow_free(c->facts);
+    c->facts = NULL;
+    return -1;
 }
 
 void
@@ -334,6 +350,7 @@ sgw_cluster_stop(struct sgw_cluster *c)
     pthread_mutex_unlock(&c->mu);
     pthread_join(c->thread, NULL);
     c->started = 0;
+    sgw_facts_follow_stop(c->facts);
 }
 
 void
@@ -342,6 +359,7 @@ sgw_cluster_free(struct sgw_cluster *c)
     if (c == NULL)
         return;
     sgw_cluster_stop(c);
+    sgw_facts_follow_free(c->facts);
     drop(c);
     free(c->stats.ingested);
     free(c->url);

@@ -1,7 +1,9 @@
 /* The cluster worker: one per fleet (PostgreSQL advisory lock; other instances wait as hot
  * standbys and retry every second). It follows the reports table in id order from a durable
  * watermark and commits each chunk's campaign, sender-cluster and city updates together with
- * the watermark, so a crash or restart gives exactly the result of an uninterrupted run. */
+ * the watermark, so a crash or restart gives exactly the result of an uninterrupted run. The
+ * read API's roll-ups follow on a second connection with a watermark of their own
+ * (facts_follow.h), under the same lock. */
 #ifndef SGW_CLUSTER_WORKER_H
 #define SGW_CLUSTER_WORKER_H
 
@@ -38,5 +40,6 @@ void sgw_cluster_free(struct sgw_cluster *c); /* accepts NULL */
 /* For gauges and tests: 1 while this instance holds the lock; watermark reached. */
 long sgw_cluster_active(void *c);
 int64_t sgw_cluster_watermark(const struct sgw_cluster *c);
+int64_t sgw_cluster_facts_watermark(const struct sgw_cluster *c); /* last read or written */
 
 #endif

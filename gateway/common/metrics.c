@@ -34,6 +34,7 @@ static atomic_uint_fast64_t lag_counts[14];
 static struct histogram cluster_lag = {lag_bounds, 13, lag_counts, 0, 0};
 static atomic_llong cluster_lag_us;
 static atomic_int cluster_active;
+static atomic_llong cluster_facts_behind;
 static atomic_uint_fast64_t cluster_assigned;
 
 static const char *route_labels[SGW_METRICS_MAX_ROUTES];
@@ -129,6 +130,12 @@ void
 sgw_metrics_cluster_lag(int64_t lag_us)
 {
     atomic_store_explicit(&cluster_lag_us, lag_us > 0 ? lag_us : 0, memory_order_relaxed);
+}
+
+void
+sgw_metrics_cluster_facts_behind(int64_t ids)
+{
+    atomic_store_explicit(&cluster_facts_behind, ids > 0 ? ids : 0, memory_order_relaxed);
 }
 
 void
@@ -243,9 +250,13 @@ sgw_metrics_render(size_t *len)
          "# TYPE spamgw_cluster_active gauge\nspamgw_cluster_active %d\n"
          "# HELP spamgw_cluster_reports_assigned_total Reports assigned to campaigns here.\n"
          "# TYPE spamgw_cluster_reports_assigned_total counter\n"
-         "spamgw_cluster_reports_assigned_total %llu\n",
+         "spamgw_cluster_reports_assigned_total %llu\n"
+         "# HELP spamgw_cluster_facts_behind Report ids assigned but not yet in the campaigns' "
+         "hours, facets and samples (the facts follower's lag).\n"
+         "# TYPE spamgw_cluster_facts_behind gauge\nspamgw_cluster_facts_behind %lld\n",
          (double)atomic_load(&cluster_lag_us) / 1e6, atomic_load(&cluster_active),
-         (unsigned long long)atomic_load(&cluster_assigned));
+         (unsigned long long)atomic_load(&cluster_assigned),
+         (long long)atomic_load(&cluster_facts_behind));
     outf(&o,
          "# HELP spamgw_read_pacing_waits_total Waits of read connections that gave way to "
          "busy intake (--read-share).\n"

@@ -23,6 +23,8 @@ void sgw_metrics_batch_lines(size_t accepted, size_t rejected);
 void sgw_metrics_cluster_assigned(const int64_t *ingested_us, size_t n, int64_t now_us);
 void sgw_metrics_cluster_lag(int64_t lag_us);
 void sgw_metrics_cluster_active(int active);
+/* Report ids between the worker's watermark and the facts follower's. */
+void sgw_metrics_cluster_facts_behind(int64_t ids);
 
 /* One read-pacing wait of a read connection (db/readpool.c) and how long it lasted. */
 void sgw_metrics_read_paced(int64_t waited_us);

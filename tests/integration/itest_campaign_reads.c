@@ -66,10 +66,7 @@ wait_caught_up(int timeout_ms)
 {
     long long t0 = sgwt_now_ms();
     while (sgwt_now_ms() - t0 < timeout_ms) {
-        if (scalar("SELECT ((SELECT watermark FROM cluster_state) >="
-                   " coalesce((SELECT max(id) FROM reports), 0)"
-                   " AND (SELECT count(*) FROM report_assignments) ="
-                   " (SELECT count(*) FROM reports))::int") == 1)
+        if (scalar(SGWT_CLUSTER_CAUGHT_UP_SQL) == 1)
             return 0;
         sgwt_sleep_ms(50);
     }

@@ -11,6 +11,9 @@
  * standby: two `spamgw cluster` processes on one database: exactly one holds the lock and
  * assigns; SIGKILL it and the other takes over within seconds and assigns what follows.
  *
+ * facts_fence: two facts followers from the same watermark (two workers that both believed
+ * they held the lock): the second writes nothing and reports the conflict.
+ *
  * read_back: GET /v1/reports/{id} and /v1/campaigns/{id}: 200 with campaign and city, a
  * merged campaign id answers with its survivor, 404, 400 and 403. */
 #include <check.h>
@@ -28,6 +31,8 @@
 
 #include <jansson.h>
 
+#include "db/db.h"
+#include "gateway/cluster/facts_follow.h"
 #include "tests/support/common.h"
 #include "tests/support/db.h"
 #include "tests/support/http.h"
@@ -182,10 +187,7 @@ wait_caught_up(const char *url, int timeout_ms)
 {
     long long t0 = sgwt_now_ms();
     while (sgwt_now_ms() - t0 < timeout_ms) {
-        long long n = scalar_ll(url, "SELECT ((SELECT watermark FROM cluster_state) >="
-                                     " coalesce((SELECT max(id) FROM reports), 0)"
-                                     " AND (SELECT count(*) FROM report_assignments) ="
-                                     " (SELECT count(*) FROM reports))::int");
+        long long n = scalar_ll(url, SGWT_CLUSTER_CAUGHT_UP_SQL);
         if (n == 1)
             return 0;
         sgwt_sleep_ms(100);
@@ -252,6 +254,51 @@ table_digest(const char *url, const char *table)
         PQfinish(c);
     }
     return out;
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* On a mismatch: the rows of table that only one side has (at most 8 each), to stderr. */
+static void
+print_row_diff(const char *url_a, const char *url_b, const char *table)
+{
+    char sql[256];
+    PGresult *res[2] = {NULL, NULL};
+    const char *urls[2] = {url_a, url_b};
+    snprintf(sql, sizeof sql, "SELECT t::text FROM %s t ORDER BY 1", table);
+    for (int i = 0; i < 2; i++) {
+        PGconn *c = sgwt_db_connect(urls[i]);
+        if (c == NULL)
+            goto done;
+        res[i] = PQexec(c, sql);
+        PQfinish(c);
+        if (PQresultStatus(res[i]) != PGRES_TUPLES_OK)
+            goto done;
+    }
+    for (int side = 0; side < 2; side++) {
+        PGresult *mine = res[side], *other = res[1 - side];
+        int no = PQntuples(other), shown = 0;
+        const char **keys = malloc(sizeof *keys * (size_t)(no ? no : 1));
+        for (int j = 0; j < no; j++)
+            keys[j] = PQgetvalue(other, j, 0);
+        qsort(keys, (size_t)no, sizeof *keys, cmp_str);
+        for (int j = 0; j < PQntuples(mine) && shown < 8; j++) {
+            const char *row = PQgetvalue(mine, j, 0);
+            if (bsearch(&row, keys, (size_t)no, sizeof *keys, cmp_str) == NULL) {
+                fprintf(stderr, "itest_cluster: %s only in the %s run: %s\n", table,
+                        side == 0 ? "crashed" : "uninterrupted", row);
+                shown++;
+            }
+        }
+        free(keys);
+    }
+done:
+    PQclear(res[0]);
+    PQclear(res[1]);
 }
 
 /* ---- the stream ---- */
@@ -432,6 +479,7 @@ static const char *const tables[] = {
     "campaign_indicators",
     "lsh_reps",
     "cluster_state",
+    "cluster_facts_state",
     "campaign_hours",
     "campaign_facets",
     "campaign_samples",
@@ -512,6 +560,8 @@ START_TEST(test_crash_equality)
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
         char *da = table_digest(a.url, tables[t]), *db = table_digest(b.url, tables[t]);
         ck_assert_msg(da && db, "digest of %s failed: %s", tables[t], sgwt_errmsg());
+        if (strcmp(da, db) != 0)
+            print_row_diff(a.url, b.url, tables[t]);
         ck_assert_msg(strcmp(da, db) == 0, "table %s differs: crashed run %s, uninterrupted %s",
                       tables[t], da, db);
         free(da);
@@ -724,6 +774,35 @@ START_TEST(test_standby_takeover)
 }
 END_TEST
 
+START_TEST(test_facts_fence)
+{
+    struct sgwt_db c;
+    char err[256];
+    size_t n = 99;
+    int64_t w1 = 0, w2 = 0;
+
+    ck_assert_msg(sgwt_db_fresh(&c, "cluster_fence") == 0, "%s", sgwt_errmsg());
+    struct sgw_db_conn *d1 = sgw_db_connect(c.url, 10000, err, sizeof err);
+    ck_assert_msg(d1 != NULL, "%s", err);
+    struct sgw_db_conn *d2 = sgw_db_connect(c.url, 10000, err, sizeof err);
+    ck_assert_msg(d2 != NULL, "%s", err);
+    ck_assert_int_eq(sgw_facts_follow_chunk(d1, &w1, 10, 100, NULL, &n, err, sizeof err), SGW_OK);
+    ck_assert_int_eq(w1, 10);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(sgw_facts_follow_chunk(d2, &w2, 10, 100, NULL, &n, err, sizeof err),
+                     SGW_CONFLICT);
+    ck_assert_int_eq(w2, 0);
+    ck_assert_int_eq(scalar_ll(c.url, "SELECT facts_watermark FROM cluster_facts_state"), 10);
+    /* The loser's connection is usable again (its transaction rolled back). */
+    w2 = 10;
+    ck_assert_int_eq(sgw_facts_follow_chunk(d2, &w2, 12, 100, NULL, &n, err, sizeof err), SGW_OK);
+    ck_assert_int_eq(scalar_ll(c.url, "SELECT facts_watermark FROM cluster_facts_state"), 12);
+    sgw_db_close(d1);
+    sgw_db_close(d2);
+    sgwt_db_drop(&c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -738,6 +817,9 @@ main(void)
     tc = tcase_create("standby");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_standby_takeover);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("facts_fence");
+    tcase_add_test(tc, test_facts_fence);
     suite_add_tcase(s, tc);
     int failed = sgwt_suite_run(s);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

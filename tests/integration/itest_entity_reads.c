@@ -92,12 +92,7 @@ wait_assigned(void)
 {
     long long t0 = sgwt_now_ms();
     while (sgwt_now_ms() - t0 < 30000) {
-        if (sgwt_db_count(
-                g_pg,
-                "SELECT ((SELECT watermark FROM cluster_state) >= coalesce((SELECT max(id)"
-                " FROM reports), 0) AND (SELECT count(*) FROM report_assignments) ="
-                " (SELECT count(*) FROM reports))::int",
-                NULL) == 1)
+        if (sgwt_db_count(g_pg, SGWT_CLUSTER_CAUGHT_UP_SQL, NULL) == 1)
             return;
         sgwt_sleep_ms(100);
     }
@@ -346,6 +341,7 @@ START_TEST(test_stats)
     ck_assert_int_eq(jint(j, "recent.last_hour"), reports);
     ck_assert_int_eq(jint(j, "recent.last_24h"), reports);
     ck_assert_int_eq(jint(j, "clustering.unassigned"), 0);
+    ck_assert_int_eq(jint(j, "clustering.facts_watermark"), jint(j, "clustering.watermark"));
     ck_assert_int_eq(jint(j, "clustering.max_report_id"),
                      sql_ll("SELECT max(id) FROM reports", NULL));
     ck_assert_int_eq(jint(j, "campaigns_by_status.open"), 8);

@@ -125,7 +125,8 @@ wait_caught_up(PGconn *c)
 {
     long long t0 = sgwt_now_ms();
     while (sgwt_now_ms() - t0 < 60000) {
-        if (count(c, "SELECT ((SELECT watermark FROM cluster_state) >="
+        if (count(c, "SELECT ((SELECT least(c.watermark, f.facts_watermark)"
+                     " FROM cluster_state c, cluster_facts_state f) >="
                      " coalesce((SELECT max(id) FROM reports), 0))::int") == 1)
             return;
         sgwt_sleep_ms(50);

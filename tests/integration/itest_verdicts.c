@@ -148,11 +148,7 @@ wait_caught_up(void)
 {
     long long t0 = sgwt_now_ms();
     while (sgwt_now_ms() - t0 < 60000) {
-        if (scalar("SELECT ((SELECT watermark FROM cluster_state) >="
-                   " coalesce((SELECT max(id) FROM reports), 0)"
-                   " AND (SELECT count(*) FROM report_assignments) ="
-                   " (SELECT count(*) FROM reports))::int",
-                   NULL) == 1)
+        if (scalar(SGWT_CLUSTER_CAUGHT_UP_SQL, NULL) == 1)
             return;
         sgwt_sleep_ms(50);
     }

@@ -51,4 +51,11 @@ int sgwt_db_drop(struct sgwt_db *db);
 /* Polls until a connection to url succeeds or timeout_ms passes; 0 when reachable. */
 int sgwt_db_wait_ready(const char *url, int timeout_ms);
 
+/* 1 once the cluster worker has assigned every stored report and its facts follower (schema
+ * 010) has written their hours, facets and samples; 0 before. */
+#define SGWT_CLUSTER_CAUGHT_UP_SQL                                                                 \
+    "SELECT ((SELECT least(c.watermark, f.facts_watermark)"                                        \
+    " FROM cluster_state c, cluster_facts_state f) >= coalesce((SELECT max(id) FROM reports), 0)"  \
+    " AND (SELECT count(*) FROM report_assignments) = (SELECT count(*) FROM reports))::int"
+
 #endif
