@@ -322,6 +322,36 @@ prefetch_senders(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss
                                   sgw_pg_get_int8(PQgetvalue(res, i, 1)),
                                   sgw_pg_get_int4(PQgetvalue(res, i, 2)));
     PQclear(res);
+
+    /* The sizes of the roots those rows resolve to (senders.h: union by size). */
+    struct sgw_map *roots = sgw_map_new(sizeof(char));
+    const char *sender;
+    int64_t cid;
+    struct sgw_senders_row *sr;
+    size_t pos = 0;
+    while ((pos = sgw_senders_next_sender(ss, pos, &sender, &sr)) != 0)
+        if (sr->cluster_id != 0)
+            sgw_map_iput(roots, sgw_senders_resolve(ss, sr->cluster_id), NULL);
+    pos = 0;
+    while ((pos = sgw_senders_next_campaign(ss, pos, &cid, &sr)) != 0)
+        if (sr->cluster_id != 0)
+            sgw_map_iput(roots, sgw_senders_resolve(ss, sr->cluster_id), NULL);
+    begin_arrays(k, 1);
+    int64_t root;
+    void *unused;
+    pos = 0;
+    while ((pos = sgw_map_next(roots, pos, NULL, &root, &unused)) != 0)
+        sgw_pgarray_int8(&k->arr[0], root);
+    sgw_map_free(roots);
+    if (k->arr[0].n == 0)
+        return SGW_OK;
+    res = exec_arrays(db, k, SGW_STMT_cluster_cluster_sizes_get, 1, ioids, 1);
+    if (!sgw_db_ok(res))
+        return db_fail(db, res, "sender cluster sizes", err, errsz);
+    for (int i = 0; i < PQntuples(res); i++)
+        sgw_senders_load_size(ss, sgw_pg_get_int8(PQgetvalue(res, i, 0)),
+                              sgw_pg_get_int8(PQgetvalue(res, i, 1)));
+    PQclear(res);
     return SGW_OK;
 }
 

@@ -18,6 +18,7 @@ struct sgw_senders {
     struct sgw_uf *uf;
     struct sgw_map *senders;   /* string -> struct sgw_senders_row */
     struct sgw_map *campaigns; /* int64 -> struct sgw_senders_row */
+    struct sgw_map *sizes;     /* root -> int64 reports so far (this chunk's roots) */
     struct sgw_senders_merge *merges;
     size_t nmerges, capmerges;
 };
@@ -37,6 +38,7 @@ sgw_senders_new(const struct sgw_senders_config *cfg)
     s->uf = sgw_uf_new();
     s->senders = sgw_map_new(sizeof(struct sgw_senders_row));
     s->campaigns = sgw_map_new(sizeof(struct sgw_senders_row));
+    s->sizes = sgw_map_new(sizeof(int64_t));
     return s;
 }
 
@@ -48,6 +50,7 @@ sgw_senders_free(struct sgw_senders *s)
     sgw_uf_free(s->uf);
     sgw_map_free(s->senders);
     sgw_map_free(s->campaigns);
+    sgw_map_free(s->sizes);
     free(s->merges);
     free(s);
 }
@@ -76,10 +79,32 @@ sgw_senders_load_campaign(struct sgw_senders *s, int64_t campaign_id, int64_t cl
 }
 
 void
+sgw_senders_load_size(struct sgw_senders *s, int64_t root, int64_t reports)
+{
+    *(int64_t *)sgw_map_iput(s->sizes, root, NULL) = reports;
+}
+
+void
 sgw_senders_clear_rows(struct sgw_senders *s)
 {
     sgw_map_clear(s->senders);
     sgw_map_clear(s->campaigns);
+    sgw_map_clear(s->sizes);
+}
+
+static int64_t *
+size_of(struct sgw_senders *s, int64_t root)
+{
+    return sgw_map_iput(s->sizes, root, NULL); /* 0 when new */
+}
+
+/* The report counts towards its cluster's size; returns the cluster. */
+static int64_t
+counted(struct sgw_senders *s, int64_t root)
+{
+    if (root != 0)
+        (*size_of(s, root))++;
+    return root;
 }
 
 int64_t
@@ -88,17 +113,23 @@ sgw_senders_resolve(struct sgw_senders *s, int64_t cluster_id)
     return cluster_id ? sgw_uf_find(s->uf, cluster_id) : 0;
 }
 
+/* Union by size: the bigger root survives, the lower id on a tie. */
 static int64_t
 unite(struct sgw_senders *s, int64_t x, int64_t y, int64_t at_report)
 {
-    int64_t away = 0, root = sgw_uf_union(s->uf, x, y, &away);
-    if (away != 0) {
-        if (s->nmerges == s->capmerges) {
-            s->capmerges = s->capmerges ? s->capmerges * 2 : 64;
-            s->merges = sgw_xrealloc(s->merges, s->capmerges * sizeof *s->merges);
-        }
-        s->merges[s->nmerges++] = (struct sgw_senders_merge){away, root, at_report};
+    int64_t rx = sgw_uf_find(s->uf, x), ry = sgw_uf_find(s->uf, y);
+    if (rx == ry)
+        return rx;
+    int64_t nx = *size_of(s, rx), ny = *size_of(s, ry);
+    int64_t root = nx > ny ? rx : ny > nx ? ry : rx < ry ? rx : ry;
+    int64_t away = root == rx ? ry : rx;
+    sgw_uf_set(s->uf, away, root);
+    *size_of(s, root) = nx + ny;
+    if (s->nmerges == s->capmerges) {
+        s->capmerges = s->capmerges ? s->capmerges * 2 : 64;
+        s->merges = sgw_xrealloc(s->merges, s->capmerges * sizeof *s->merges);
     }
+    s->merges[s->nmerges++] = (struct sgw_senders_merge){away, root, at_report};
     return root;
 }
 
@@ -159,24 +190,24 @@ sgw_senders_report(struct sgw_senders *s, int64_t report_id, const char *sender,
             rc->dirty = 1;
         }
         rs->cluster_id = cc;
-        return cc;
+        return counted(s, cc);
     }
     if (cc == 0) {
         rc->cluster_id = cs;
         rc->dirty = 1;
-        return cs;
+        return counted(s, cs);
     }
     if (cs == cc)
-        return cs;
+        return counted(s, cs);
     if (rs->unions < s->cfg.sender_union_cap && rc->unions < s->cfg.campaign_union_cap) {
         int64_t root = unite(s, cs, cc, report_id);
         rs->unions++;
         rc->unions++;
         rs->dirty = rc->dirty = 1;
         rc->cluster_id = root;
-        return root;
+        return counted(s, root);
     }
-    return cs; /* capped: the sender keeps its own cluster, nothing is glued */
+    return counted(s, cs); /* capped: the sender keeps its own cluster, nothing is glued */
 }
 
 const struct sgw_senders_merge *

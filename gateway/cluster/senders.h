@@ -1,6 +1,10 @@
 /* Sender clusters: senders joined through the campaigns they send. A sender seen for the
  * first time adopts the cluster of its campaign; a known sender in a campaign of another
- * cluster unions the two (lowest id survives). Guard against one common value gluing
+ * cluster unions the two. The bigger cluster (more reports so far, in report order) survives,
+ * the lower id on a tie: a merge then moves the smaller cluster's roll-up members into the
+ * bigger one, so each member moves O(log n) times, instead of a big cluster with a high id
+ * moving all of its members into a small old one (seconds for a cluster of 300k members, and
+ * again for every link of a chain). Guard against one common value gluing
  * everything: senders of kind unknown take no part, and a sender or campaign that has already
  * made union_cap unions makes no more (it still gets a cluster, it just stops bridging).
  * Deterministic in report order; the caller loads the rows a chunk touches before deciding
@@ -29,7 +33,11 @@ void sgw_senders_load_sender(struct sgw_senders *s, const char *sender, int64_t 
                              int unions);
 void sgw_senders_load_campaign(struct sgw_senders *s, int64_t campaign_id, int64_t cluster_id,
                                int unions);
-/* Forgets loaded senders and campaigns (not the merges). */
+/* A cluster root's reports so far (sender_clusters.reports, which includes the clusters merged
+ * into it): load every root the chunk's senders and campaigns resolve to before deciding it.
+ * Roots not loaded count as 0 (clusters created in this chunk). */
+void sgw_senders_load_size(struct sgw_senders *s, int64_t root, int64_t reports);
+/* Forgets loaded senders, campaigns and sizes (not the merges). */
 void sgw_senders_clear_rows(struct sgw_senders *s);
 
 struct sgw_senders_merge {
