@@ -57,7 +57,7 @@ void
 sgw_cluster_config_default(struct sgw_cluster_config *c)
 {
     memset(c, 0, sizeof *c);
-    c->chunk = 5000;
+    c->chunk = 20000;
     c->poll_ms = 20;
     sgw_assign_config_default(&c->assign);
     sgw_senders_config_default(&c->senders);
