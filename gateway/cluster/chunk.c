@@ -5,7 +5,9 @@
  * is a sum, a min/max or a set union, the result does not depend on where chunks begin and
  * end, which is what makes a restarted worker's tables equal an uninterrupted one's. It must
  * never write a value that depends on the clock or on chunk boundaries. The read API's
- * roll-ups (facts.h) are not written here but by the facts follower, behind this. */
+ * roll-ups (facts.h) and the per-(campaign, city) and per-city ones are written by the facts
+ * follower behind this (facts_follow.h; the latter with this file's code, through
+ * sgw_cluster_city_rollups). */
 #include "gateway/cluster/chunk.h"
 
 #include "db/pgarray.h"
@@ -147,7 +149,13 @@ struct mrow {
     int16_t sent; /* went to the database in this chunk */
 };
 
+/* Which roll-ups a chunk writes: the worker's (campaigns and sender clusters with their
+ * distinct members, scopes 1, 2, 5, 6) or the follower's (per campaign and city, per city:
+ * scopes 3, 4, 7, 8; see sgw_cluster_city_rollups). */
+enum { PART_CAMPAIGNS = 1, PART_CITIES = 2 };
+
 struct chunk {
+    int parts;
     struct mrow *mrows;
     size_t nmrows, capmrows;
     struct sgw_cluster_rows rows;
@@ -440,6 +448,8 @@ known_slot(const struct sgw_cluster_state *st, const struct mrow *r)
 static int
 known(const struct sgw_cluster_state *st, const struct mrow *r)
 {
+    if (st == NULL)
+        return 0;
     const struct sgw_cluster_member_slot *s = known_slot(st, r);
     return s->scope == r->scope && s->k1 == r->k1 && s->k2 == r->k2 && s->member == r->member;
 }
@@ -467,10 +477,12 @@ write_members(struct sgw_db_conn *db, struct chunk *k, const struct sgw_cluster_
 
     for (size_t i = 0; i < k->rows.n; i++) {
         struct sgw_cluster_row *r = &k->rows.v[i];
-        agg_add(agg_i(k->camp, r->campaign), r->at);
-        member(k, 1, r->campaign, 0, r->reporter);
-        member(k, 2, r->campaign, 0, r->sender);
-        if (r->has_city) {
+        if (k->parts & PART_CAMPAIGNS) {
+            agg_add(agg_i(k->camp, r->campaign), r->at);
+            member(k, 1, r->campaign, 0, r->reporter);
+            member(k, 2, r->campaign, 0, r->sender);
+        }
+        if ((k->parts & PART_CITIES) && r->has_city) {
             int64_t h = sgw_cluster_member_key(r->city.key);
             ccity_key(key, sizeof key, r->campaign, h);
             agg_add(agg_s(k->ccity, key, r->campaign, r->city.key, &r->city), r->at);
@@ -481,7 +493,7 @@ write_members(struct sgw_db_conn *db, struct chunk *k, const struct sgw_cluster_
             member(k, 7, 0, h, r->reporter);
             member(k, 8, 0, h, r->sender);
         }
-        if (r->cluster != 0) {
+        if ((k->parts & PART_CAMPAIGNS) && r->cluster != 0) {
             agg_add(agg_i(k->clus, r->cluster), r->at);
             member(k, 5, r->cluster, 0, r->reporter);
             member(k, 6, r->cluster, 0, r->sender);
@@ -595,10 +607,12 @@ write_rollups(struct sgw_db_conn *db, struct chunk *k, char *err, size_t errsz)
                                          SGW_OID_INT8,        SGW_OID_INT8};
     enum sgw_status st;
 
-    agg_arrays(k, k->camp, 0, 0);
-    if ((st = run(db, k, SGW_STMT_cluster_campaigns_upsert, 6, camp_oids, "campaigns", err,
-                  errsz)) != SGW_OK)
-        return st;
+    if (sgw_map_count(k->camp) > 0) {
+        agg_arrays(k, k->camp, 0, 0);
+        if ((st = run(db, k, SGW_STMT_cluster_campaigns_upsert, 6, camp_oids, "campaigns", err,
+                      errsz)) != SGW_OK)
+            return st;
+    }
     if (sgw_map_count(k->ccity) > 0) {
         agg_arrays(k, k->ccity, 1, 0);
         if ((st = run(db, k, SGW_STMT_cluster_campaign_cities_upsert, 7, cc_oids, "campaign_cities",
@@ -805,6 +819,7 @@ sgw_cluster_chunk(struct sgw_db_conn *db, struct sgw_cluster_state *st, int64_t 
     char a[24], b[24];
 
     memset(&k, 0, sizeof k);
+    k.parts = PART_CAMPAIGNS;
     k.repidx = sgw_map_new(sizeof(size_t));
     k.camp = sgw_map_new(sizeof(struct agg));
     k.ccity = sgw_map_new(sizeof(struct agg));
@@ -884,6 +899,29 @@ sgw_cluster_chunk(struct sgw_db_conn *db, struct sgw_cluster_state *st, int64_t 
 fail:
     if (sgw_db_alive(db) && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
         sgw_db_simple(db, "ROLLBACK", NULL, 0);
+    chunk_fini(&k);
+    return rc;
+}
+
+enum sgw_status
+sgw_cluster_city_rollups(struct sgw_db_conn *db, const struct sgw_cluster_rows *rows, char *err,
+                         size_t errsz)
+{
+    struct chunk k;
+    enum sgw_status rc;
+
+    memset(&k, 0, sizeof k);
+    k.parts = PART_CITIES;
+    k.rows = *rows; /* borrowed: handed back before chunk_fini */
+    k.repidx = sgw_map_new(sizeof(size_t));
+    k.camp = sgw_map_new(sizeof(struct agg));
+    k.ccity = sgw_map_new(sizeof(struct agg));
+    k.clus = sgw_map_new(sizeof(struct agg));
+    k.city = sgw_map_new(sizeof(struct agg));
+    k.cityh = sgw_map_new(sizeof(const char *));
+    if ((rc = write_members(db, &k, NULL, err, errsz)) == SGW_OK)
+        rc = write_rollups(db, &k, err, errsz);
+    memset(&k.rows, 0, sizeof k.rows);
     chunk_fini(&k);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* The facts follower thread and its chunk (facts_follow.h). */
 #include "gateway/cluster/facts_follow.h"
 
+#include "gateway/cluster/chunk.h"
 #include "gateway/cluster/facts.h"
 #include "gateway/cluster/rows.h"
 #include "gateway/common/log.h"
@@ -77,7 +78,8 @@ sgw_facts_follow_chunk(struct sgw_db_conn *db, int64_t *watermark, int64_t upto,
             r->sender, r->tags,     r->ntags};
         sgw_facts_add(facts, &fr);
     }
-    if (rows.n > 0 && (rc = sgw_facts_write(db, facts, err, errsz)) != SGW_OK)
+    if (rows.n > 0 && ((rc = sgw_facts_write(db, facts, err, errsz)) != SGW_OK ||
+                       (rc = sgw_cluster_city_rollups(db, &rows, err, errsz)) != SGW_OK))
         goto fail;
     const char *mp[2] = {b, a}; /* the merges made by reports in (old, new] */
     res = sgw_db_exec(db, SGW_STMT_facts_merges_apply, mp);

@@ -13,7 +13,13 @@
  * sees every stamp <= L that will ever exist. The run exports (watermark, L] and stores L.
  * (Taking max(change_seq) under the snapshot instead would skip a stamp of a worker
  * transaction still in flight that commits after our snapshot with a smaller value.) A campaign
- * whose stamp is already above L is left to the next run, which sees it with that stamp. */
+ * whose stamp is already above L is left to the next run, which sees it with that stamp.
+ *
+ * The facts follower (schemas 010, 011) writes a campaign's senders, indicators, samples and
+ * cities a chunk behind the worker's stamp, and stamps nothing itself. So the run then reads
+ * the worker's watermark W (every transaction that stamped <= L has committed, and assigned
+ * only reports <= W) and waits until the follower has reached W: the rows it exports carry
+ * everything those stamps stand for. Later reports stamp their campaigns above L. */
 #include "db/db.h"
 #include "gateway/common/log.h"
 #include "gateway/common/mem.h"
@@ -84,12 +90,45 @@ incremental_horizon(struct sgw_db_conn *db, long wait_ms, int64_t *upto, char *e
         int passed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
         PQclear(res);
         if (passed)
-            return 0;
+            break;
         if (sgw_monotonic_us() > deadline) {
             snprintf(err, errsz,
                      "transactions older than xid %s still running after %ld ms (a long "
                      "transaction holds the export back; try again later)",
                      xid, wait_ms);
+            return -1;
+        }
+        struct timespec ts = {0, XMIN_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+
+    res = sgw_db_exec(db, SGW_STMT_export_assigned_upto, NULL);
+    if (query_ok(db, res, "reading the cluster watermark", err, errsz) != 0 ||
+        PQntuples(res) != 1) {
+        if (PQresultStatus(res) == PGRES_TUPLES_OK)
+            snprintf(err, errsz, "cluster_state has no row");
+        PQclear(res);
+        return -1;
+    }
+    char wm[24];
+    snprintf(wm, sizeof wm, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    params[0] = wm;
+    for (;;) {
+        res = sgw_db_exec(db, SGW_STMT_export_facts_reached, params);
+        if (query_ok(db, res, "waiting for the facts follower", err, errsz) != 0) {
+            PQclear(res);
+            return -1;
+        }
+        int reached = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        PQclear(res);
+        if (reached)
+            return 0;
+        if (sgw_monotonic_us() > deadline) {
+            snprintf(err, errsz,
+                     "the cluster worker's facts follower has not reached report %s after %ld "
+                     "ms (is the cluster worker running? try again later)",
+                     wm, wait_ms);
             return -1;
         }
         struct timespec ts = {0, XMIN_POLL_MS * 1000000L};

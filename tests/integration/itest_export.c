@@ -34,6 +34,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "gateway/export/export.h"
 #include "tests/support/common.h"
 #include "tests/support/db.h"
 #include "tests/support/proc.h"
@@ -700,6 +701,50 @@ START_TEST(test_incremental_concurrent)
 }
 END_TEST
 
+/* An incremental run waits for the facts follower (schema 010) to reach the worker's
+ * watermark, so no campaign is exported without its senders, indicators, samples and cities;
+ * when the follower stays behind (no worker running) the run fails, writes nothing and keeps
+ * the watermark. */
+START_TEST(test_incremental_waits_for_facts)
+{
+    PGconn *c = setup("export_facts");
+    char dir[512], err[512];
+    struct sgw_export_summary sum;
+    insert_reports(c, 0, 60, 0, 6);
+    start_cluster(g_db.url);
+    wait_caught_up(c);
+    kill_cluster();
+    make_dir(dir, sizeof dir, "facts");
+    struct sgw_export_options o = {.database_url = g_db.url,
+                                   .format = SGW_EXPORT_NDJSON,
+                                   .out_dir = dir,
+                                   .incremental = 1,
+                                   .name = "facts",
+                                   .now_us = 1700000000000000LL,
+                                   .wait_ms = 300};
+    exec_ok(c, "UPDATE cluster_facts_state SET facts_watermark = 0");
+    memset(&sum, 0, sizeof sum);
+    long long t0 = sgwt_now_ms();
+    ck_assert_int_eq(sgw_export_run(&o, &sum, err, sizeof err), SGW_EXPORT_FAILED);
+    ck_assert_msg(strstr(err, "facts follower") != NULL, "%s", err);
+    ck_assert_int_ge(sgwt_now_ms() - t0, 300);
+    ck_assert_int_eq(dir_entries(dir), 0);
+    ck_assert_int_eq(count(c, "SELECT coalesce((SELECT last_seq FROM export_watermarks"
+                              " WHERE name = 'facts'), 0)"),
+                     0);
+
+    exec_ok(c, "UPDATE cluster_facts_state SET facts_watermark ="
+               " (SELECT watermark FROM cluster_state)");
+    memset(&sum, 0, sizeof sum);
+    ck_assert_msg(sgw_export_run(&o, &sum, err, sizeof err) == SGW_EXPORT_OK, "%s", err);
+    ck_assert_int_eq(sum.rows,
+                     count(c, "SELECT count(*) FROM campaigns WHERE merged_into IS NULL"));
+    ck_assert_int_gt(sum.rows, 0);
+    rm_rf(dir);
+    teardown(c);
+}
+END_TEST
+
 /* ---- bad input ---- */
 
 static void
@@ -794,6 +839,7 @@ main(void)
     tc = tcase_create("incremental");
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_incremental_concurrent);
+    tcase_add_test(tc, test_incremental_waits_for_facts);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
     tcase_set_timeout(tc, 60);
