@@ -41,16 +41,6 @@ sgw_cluster_state_fini(struct sgw_cluster_state *st)
     memset(st, 0, sizeof *st);
 }
 
-static enum sgw_status
-db_fail(struct sgw_db_conn *db, PGresult *res, const char *what, char *err, size_t errsz)
-{
-    char msg[256];
-    sgw_db_error(db, res, msg, sizeof msg);
-    snprintf(err, errsz, "%s: %s", what, msg);
-    PQclear(res);
-    return SGW_DATABASE;
-}
-
 enum sgw_status
 sgw_cluster_state_load(struct sgw_db_conn *db, struct sgw_cluster_state *st,
                        const struct sgw_assign_config *acfg, const struct sgw_senders_config *scfg,
@@ -66,13 +56,13 @@ sgw_cluster_state_load(struct sgw_db_conn *db, struct sgw_cluster_state *st,
 
     res = sgw_db_exec(db, SGW_STMT_cluster_state_get, NULL);
     if (!sgw_db_ok(res) || PQntuples(res) != 1)
-        return db_fail(db, res, "cluster_state", err, errsz);
+        return sgw_cluster_db_fail(db, res, "cluster_state", err, errsz);
     st->watermark = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
 
     res = sgw_db_exec_binary(db, SGW_STMT_cluster_merges_all, NULL, NULL, NULL);
     if (!sgw_db_ok(res))
-        return db_fail(db, res, "merges", err, errsz);
+        return sgw_cluster_db_fail(db, res, "merges", err, errsz);
     for (int i = 0; i < PQntuples(res); i++) {
         int64_t kind = sgw_pg_get_int8(PQgetvalue(res, i, 0));
         int64_t old = sgw_pg_get_int8(PQgetvalue(res, i, 1));
@@ -87,7 +77,7 @@ sgw_cluster_state_load(struct sgw_db_conn *db, struct sgw_cluster_state *st,
     /* Representatives in report id order: the order an uninterrupted run added them in. */
     res = sgw_db_exec_binary(db, SGW_STMT_cluster_reps_all, NULL, NULL, NULL);
     if (!sgw_db_ok(res))
-        return db_fail(db, res, "lsh_reps", err, errsz);
+        return sgw_cluster_db_fail(db, res, "lsh_reps", err, errsz);
     for (int i = 0; i < PQntuples(res); i++) {
         struct sgw_minhash sig;
         if (sgw_minhash_from_bytes((const unsigned char *)PQgetvalue(res, i, 2),
@@ -249,7 +239,7 @@ prefetch_indicators(struct sgw_db_conn *db, struct chunk *k, struct sgw_assign *
         return SGW_OK;
     PGresult *res = exec_arrays(db, k, SGW_STMT_cluster_indicators_get, 1, oids, 1);
     if (!sgw_db_ok(res))
-        return db_fail(db, res, "indicators", err, errsz);
+        return sgw_cluster_db_fail(db, res, "indicators", err, errsz);
     for (int i = 0; i < PQntuples(res); i++)
         sgw_assign_indicator_put(as, PQgetvalue(res, i, 0), sgw_pg_get_int8(PQgetvalue(res, i, 1)));
     PQclear(res);
@@ -306,7 +296,7 @@ prefetch_senders(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss
     if (k->arr[0].n > 0) {
         res = exec_arrays(db, k, SGW_STMT_cluster_senders_get, 1, oids, 1);
         if (!sgw_db_ok(res))
-            return db_fail(db, res, "senders", err, errsz);
+            return sgw_cluster_db_fail(db, res, "senders", err, errsz);
         for (int i = 0; i < PQntuples(res); i++)
             sgw_senders_load_sender(ss, PQgetvalue(res, i, 0),
                                     sgw_pg_get_int8(PQgetvalue(res, i, 1)),
@@ -324,7 +314,7 @@ prefetch_senders(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss
         return SGW_OK;
     res = exec_arrays(db, k, SGW_STMT_cluster_campaigns_get, 1, ioids, 1);
     if (!sgw_db_ok(res))
-        return db_fail(db, res, "campaigns", err, errsz);
+        return sgw_cluster_db_fail(db, res, "campaigns", err, errsz);
     for (int i = 0; i < PQntuples(res); i++)
         sgw_senders_load_campaign(ss, sgw_pg_get_int8(PQgetvalue(res, i, 0)),
                                   sgw_pg_get_int8(PQgetvalue(res, i, 1)),
@@ -355,7 +345,7 @@ prefetch_senders(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss
         return SGW_OK;
     res = exec_arrays(db, k, SGW_STMT_cluster_cluster_sizes_get, 1, ioids, 1);
     if (!sgw_db_ok(res))
-        return db_fail(db, res, "sender cluster sizes", err, errsz);
+        return sgw_cluster_db_fail(db, res, "sender cluster sizes", err, errsz);
     for (int i = 0; i < PQntuples(res); i++)
         sgw_senders_load_size(ss, sgw_pg_get_int8(PQgetvalue(res, i, 0)),
                               sgw_pg_get_int8(PQgetvalue(res, i, 1)));
@@ -517,7 +507,7 @@ write_members(struct sgw_db_conn *db, struct chunk *k, const struct sgw_cluster_
         return SGW_OK;
     PGresult *res = exec_arrays(db, k, SGW_STMT_cluster_members_insert, 4, oids, 0);
     if (!sgw_db_ok(res))
-        return db_fail(db, res, "rollup_members", err, errsz);
+        return sgw_cluster_db_fail(db, res, "rollup_members", err, errsz);
     for (int i = 0; i < PQntuples(res); i++) {
         int scope = atoi(PQgetvalue(res, i, 0));
         int64_t k1 = strtoll(PQgetvalue(res, i, 1), NULL, 10);
@@ -556,7 +546,7 @@ run(struct sgw_db_conn *db, struct chunk *k, enum sgw_stmt stmt, int n, const un
 {
     PGresult *res = exec_arrays(db, k, stmt, n, oids, 0);
     if (!sgw_db_ok(res))
-        return db_fail(db, res, what, err, errsz);
+        return sgw_cluster_db_fail(db, res, what, err, errsz);
     PQclear(res);
     return SGW_OK;
 }
@@ -847,7 +837,7 @@ sgw_cluster_chunk(struct sgw_db_conn *db, struct sgw_cluster_state *st, int64_t 
     const char *wp[2] = {a, b};
     PGresult *res = sgw_db_exec(db, SGW_STMT_cluster_watermark_set, wp);
     if (!sgw_db_ok(res)) {
-        rc = db_fail(db, res, "watermark", err, errsz);
+        rc = sgw_cluster_db_fail(db, res, "watermark", err, errsz);
         goto fail;
     }
     if (strcmp(PQcmdTuples(res), "1") != 0) {

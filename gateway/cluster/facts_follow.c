@@ -7,6 +7,7 @@
 #include "gateway/common/log.h"
 #include "gateway/common/mem.h"
 #include "gateway/common/metrics.h"
+#include "gateway/common/sleeper.h"
 #include "gateway/common/timeutil.h"
 
 #include <errno.h>
@@ -19,16 +20,6 @@
 #define IDLE_MS 100
 #define RETRY_MS 500
 #define BACKOFF_MAX_MS 5000
-
-static enum sgw_status
-db_fail(struct sgw_db_conn *db, PGresult *res, const char *what, char *err, size_t errsz)
-{
-    char msg[256];
-    sgw_db_error(db, res, msg, sizeof msg);
-    snprintf(err, errsz, "%s: %s", what, msg);
-    PQclear(res);
-    return SGW_DATABASE;
-}
 
 enum sgw_status
 sgw_facts_follow_chunk(struct sgw_db_conn *db, int64_t *watermark, int64_t upto, int max,
@@ -58,7 +49,7 @@ sgw_facts_follow_chunk(struct sgw_db_conn *db, int64_t *watermark, int64_t upto,
     const char *wp[2] = {a, b};
     res = sgw_db_exec(db, SGW_STMT_facts_watermark_set, wp);
     if (!sgw_db_ok(res)) {
-        rc = db_fail(db, res, "facts watermark", err, errsz);
+        rc = sgw_cluster_db_fail(db, res, "facts watermark", err, errsz);
         goto fail;
     }
     if (strcmp(PQcmdTuples(res), "1") != 0) {
@@ -84,7 +75,7 @@ sgw_facts_follow_chunk(struct sgw_db_conn *db, int64_t *watermark, int64_t upto,
     const char *mp[2] = {b, a}; /* the merges made by reports in (old, new] */
     res = sgw_db_exec(db, SGW_STMT_facts_merges_apply, mp);
     if (!sgw_db_ok(res)) {
-        rc = db_fail(db, res, "facts merges", err, errsz);
+        rc = sgw_cluster_db_fail(db, res, "facts merges", err, errsz);
         goto fail;
     }
     PQclear(res);
@@ -112,9 +103,7 @@ struct sgw_facts_follow {
     const atomic_llong *upto;
     pthread_t thread;
     int started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stopping;
+    struct sgw_sleeper sleep;
     struct sgw_db_conn *db;
     int loaded; /* watermark read from the database on this connection */
     atomic_llong watermark;
@@ -131,8 +120,7 @@ sgw_facts_follow_new(const char *url, const char *region, int chunk, int poll_ms
     f->poll_ms = poll_ms;
     f->active = active;
     f->upto = upto;
-    pthread_mutex_init(&f->mu, NULL);
-    pthread_cond_init(&f->cv, NULL);
+    sgw_sleeper_init(&f->sleep);
     return f;
 }
 
@@ -142,32 +130,10 @@ sgw_facts_follow_watermark(const struct sgw_facts_follow *f)
     return atomic_load(&((struct sgw_facts_follow *)f)->watermark);
 }
 
-/* Sleeps up to ms unless stopping; returns 1 when stopping. */
 static int
 nap(struct sgw_facts_follow *f, long ms)
 {
-    struct timespec ts;
-    int stop;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L)
-        ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-    pthread_mutex_lock(&f->mu);
-    if (!f->stopping)
-        pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-    stop = f->stopping;
-    pthread_mutex_unlock(&f->mu);
-    return stop;
-}
-
-static int
-stopping(struct sgw_facts_follow *f)
-{
-    pthread_mutex_lock(&f->mu);
-    int s = f->stopping;
-    pthread_mutex_unlock(&f->mu);
-    return s;
+    return sgw_sleeper_nap(&f->sleep, ms);
 }
 
 static void
@@ -219,7 +185,7 @@ thread_main(void *arg)
     int backoff_ms = 0;
     char err[512];
 
-    while (!stopping(f)) {
+    while (!sgw_sleeper_stopped(&f->sleep)) {
         if (!atomic_load(f->active)) {
             drop(f); /* the lock holder's follower does the work */
             nap(f, IDLE_MS);
@@ -270,10 +236,7 @@ sgw_facts_follow_stop(struct sgw_facts_follow *f)
 {
     if (f == NULL || !f->started)
         return;
-    pthread_mutex_lock(&f->mu);
-    f->stopping = 1;
-    pthread_cond_broadcast(&f->cv);
-    pthread_mutex_unlock(&f->mu);
+    sgw_sleeper_stop(&f->sleep);
     pthread_join(f->thread, NULL);
     f->started = 0;
 }
@@ -287,7 +250,6 @@ sgw_facts_follow_free(struct sgw_facts_follow *f)
     drop(f);
     free(f->url);
     free(f->region);
-    pthread_mutex_destroy(&f->mu);
-    pthread_cond_destroy(&f->cv);
+    sgw_sleeper_destroy(&f->sleep);
     free(f);
 }

@@ -3,9 +3,9 @@
  * roll-ups with their distinct members (schema 011) behind the assignments, from
  * report_assignments in id order, each chunk in one transaction with its own watermark
  * (cluster_facts_state, schema 010), then the campaign merges of that chunk's range, as the
- * worker used to inside its own transaction. Those tables are sums, min/max and lowest/highest ids, so where chunks
- * end does not change them and a restart gives an uninterrupted run's result. The work moves
- * off the worker's backend onto a second one, in parallel. It runs only while its worker
+ * worker used to inside its own transaction. Those tables are sums, min/max and lowest/highest ids,
+ * so where chunks end does not change them and a restart gives an uninterrupted run's result. The
+ * work moves off the worker's backend onto a second one, in parallel. It runs only while its worker
  * holds the cluster lock; the watermark update names the old value, so two followers can
  * never write a chunk twice. Internal to the cluster worker. */
 #ifndef SGW_CLUSTER_FACTS_FOLLOW_H

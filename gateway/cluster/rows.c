@@ -70,12 +70,9 @@ sgw_cluster_rows_read(struct sgw_db_conn *db, enum sgw_stmt stmt, int64_t from, 
     const char *params[3] = {a, b, c};
     rows->res = sgw_db_exec_binary(db, stmt, params, NULL, NULL);
     if (!sgw_db_ok(rows->res)) {
-        char msg[256];
-        sgw_db_error(db, rows->res, msg, sizeof msg);
-        snprintf(err, errsz, "read reports: %s", msg);
-        PQclear(rows->res);
+        PGresult *res = rows->res;
         rows->res = NULL;
-        return SGW_DATABASE;
+        return sgw_cluster_db_fail(db, res, "read reports", err, errsz);
     }
     PGresult *res = rows->res;
     int with_campaign = PQnfields(res) > 12;
@@ -124,4 +121,15 @@ sgw_cluster_row_country(const struct sgw_cluster_row *r)
     if (r->has_city && strcmp(r->city.country, "ZZ") != 0)
         return r->city.country;
     return NULL;
+}
+
+enum sgw_status
+sgw_cluster_db_fail(struct sgw_db_conn *db, PGresult *res, const char *what, char *err,
+                    size_t errsz)
+{
+    char msg[256];
+    sgw_db_error(db, res, msg, sizeof msg);
+    snprintf(err, errsz, "%s: %s", what, msg);
+    PQclear(res);
+    return SGW_DATABASE;
 }

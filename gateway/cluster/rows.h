@@ -45,6 +45,11 @@ enum sgw_status sgw_cluster_rows_read(struct sgw_db_conn *db, enum sgw_stmt stmt
                                       struct sgw_cluster_rows *rows, char *err, size_t errsz);
 void sgw_cluster_rows_fini(struct sgw_cluster_rows *rows);
 
+/* Writes "what: <the server's message>" to err, clears res, returns SGW_DATABASE: the cluster
+ * worker's and the follower's one way of failing a statement. */
+enum sgw_status sgw_cluster_db_fail(struct sgw_db_conn *db, PGresult *res, const char *what,
+                                    char *err, size_t errsz);
+
 /* The report's country, else its city's (reports often name only a city); NULL when none. */
 const char *sgw_cluster_row_country(const struct sgw_cluster_row *r);
 

@@ -22,6 +22,7 @@
 #include "gateway/common/log.h"
 #include "gateway/common/mem.h"
 #include "gateway/common/metrics.h"
+#include "gateway/common/sleeper.h"
 #include "gateway/common/timeutil.h"
 
 #include <errno.h>
@@ -41,9 +42,7 @@ struct sgw_cluster {
     char *url, *region;
     pthread_t thread;
     int started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stopping;
+    struct sgw_sleeper sleep;
     atomic_int active;
     atomic_llong watermark;
     struct sgw_db_conn *db;
@@ -72,8 +71,7 @@ sgw_cluster_new(const struct sgw_cluster_config *cfg)
     c->region = sgw_xstrdup(cfg->region);
     c->cfg.url = c->url;
     c->cfg.region = c->region;
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
+    sgw_sleeper_init(&c->sleep);
     return c;
 }
 
@@ -95,32 +93,16 @@ sgw_cluster_facts_watermark(const struct sgw_cluster *c)
     return c->facts ? sgw_facts_follow_watermark(c->facts) : 0;
 }
 
-/* Sleeps up to ms unless stopping; returns 1 when stopping. */
 static int
 nap(struct sgw_cluster *c, long ms)
 {
-    struct timespec ts;
-    int stop;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L)
-        ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-    pthread_mutex_lock(&c->mu);
-    if (!c->stopping)
-        pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-    stop = c->stopping;
-    pthread_mutex_unlock(&c->mu);
-    return stop;
+    return sgw_sleeper_nap(&c->sleep, ms);
 }
 
 static int
 stopping(struct sgw_cluster *c)
 {
-    pthread_mutex_lock(&c->mu);
-    int s = c->stopping;
-    pthread_mutex_unlock(&c->mu);
-    return s;
+    return sgw_sleeper_stopped(&c->sleep);
 }
 
 static void
@@ -344,10 +326,7 @@ sgw_cluster_stop(struct sgw_cluster *c)
 {
     if (c == NULL || !c->started)
         return;
-    pthread_mutex_lock(&c->mu);
-    c->stopping = 1;
-    pthread_cond_broadcast(&c->cv);
-    pthread_mutex_unlock(&c->mu);
+    sgw_sleeper_stop(&c->sleep);
     pthread_join(c->thread, NULL);
     c->started = 0;
     sgw_facts_follow_stop(c->facts);
@@ -364,8 +343,7 @@ sgw_cluster_free(struct sgw_cluster *c)
     free(c->stats.ingested);
     free(c->url);
     free(c->region);
-    pthread_mutex_destroy(&c->mu);
-    pthread_cond_destroy(&c->cv);
+    sgw_sleeper_destroy(&c->sleep);
     free(c);
 }
 

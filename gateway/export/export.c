@@ -64,8 +64,32 @@ query_ok(struct sgw_db_conn *db, PGresult *res, const char *what, char *err, siz
     }
 }
 
-/* Reads the horizon L and waits until every transaction older than the xid taken after it has
- * ended. 0 or -1. */
+/* Runs stmt (one boolean) every XMIN_POLL_MS until it answers true: 0, 1 when deadline (µs,
+ * monotonic) passed first, -1 on a database error (err set). */
+static int
+poll_until(struct sgw_db_conn *db, enum sgw_stmt stmt, const char *param, const char *what,
+           int64_t deadline, char *err, size_t errsz)
+{
+    const char *params[1] = {param};
+    for (;;) {
+        PGresult *res = sgw_db_exec(db, stmt, params);
+        if (query_ok(db, res, what, err, errsz) != 0) {
+            PQclear(res);
+            return -1;
+        }
+        int yes = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        PQclear(res);
+        if (yes)
+            return 0;
+        if (sgw_monotonic_us() > deadline)
+            return 1;
+        struct timespec ts = {0, XMIN_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Reads the horizon L, waits until every transaction older than the xid taken after it has
+ * ended, then until the facts follower has reached the worker's watermark. 0 or -1. */
 static int
 incremental_horizon(struct sgw_db_conn *db, long wait_ms, int64_t *upto, char *err, size_t errsz)
 {
@@ -80,26 +104,15 @@ incremental_horizon(struct sgw_db_conn *db, long wait_ms, int64_t *upto, char *e
     PQclear(res);
 
     int64_t deadline = sgw_monotonic_us() + (int64_t)wait_ms * 1000;
-    const char *params[1] = {xid};
-    for (;;) {
-        res = sgw_db_exec(db, SGW_STMT_cluster_xmin_passed, params);
-        if (query_ok(db, res, "waiting for older transactions", err, errsz) != 0) {
-            PQclear(res);
-            return -1;
-        }
-        int passed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-        PQclear(res);
-        if (passed)
-            break;
-        if (sgw_monotonic_us() > deadline) {
+    int w = poll_until(db, SGW_STMT_cluster_xmin_passed, xid, "waiting for older transactions",
+                       deadline, err, errsz);
+    if (w != 0) {
+        if (w > 0)
             snprintf(err, errsz,
                      "transactions older than xid %s still running after %ld ms (a long "
                      "transaction holds the export back; try again later)",
                      xid, wait_ms);
-            return -1;
-        }
-        struct timespec ts = {0, XMIN_POLL_MS * 1000000L};
-        nanosleep(&ts, NULL);
+        return -1;
     }
 
     res = sgw_db_exec(db, SGW_STMT_export_assigned_upto, NULL);
@@ -113,27 +126,14 @@ incremental_horizon(struct sgw_db_conn *db, long wait_ms, int64_t *upto, char *e
     char wm[24];
     snprintf(wm, sizeof wm, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
-    params[0] = wm;
-    for (;;) {
-        res = sgw_db_exec(db, SGW_STMT_export_facts_reached, params);
-        if (query_ok(db, res, "waiting for the facts follower", err, errsz) != 0) {
-            PQclear(res);
-            return -1;
-        }
-        int reached = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-        PQclear(res);
-        if (reached)
-            return 0;
-        if (sgw_monotonic_us() > deadline) {
-            snprintf(err, errsz,
-                     "the cluster worker's facts follower has not reached report %s after %ld "
-                     "ms (is the cluster worker running? try again later)",
-                     wm, wait_ms);
-            return -1;
-        }
-        struct timespec ts = {0, XMIN_POLL_MS * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    w = poll_until(db, SGW_STMT_export_facts_reached, wm, "waiting for the facts follower",
+                   deadline, err, errsz);
+    if (w > 0)
+        snprintf(err, errsz,
+                 "the cluster worker's facts follower has not reached report %s after %ld ms "
+                 "(is the cluster worker running? try again later)",
+                 wm, wait_ms);
+    return w == 0 ? 0 : -1;
 }
 
 static void
