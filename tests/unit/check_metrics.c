@@ -258,6 +258,22 @@ START_TEST(test_reports_committed)
 }
 END_TEST
 
+/* The facts follower's lag gauge: the last value set, never negative. */
+START_TEST(test_cluster_facts_behind)
+{
+    static const char series[] = "spamgw_cluster_facts_behind";
+    sgw_metrics_cluster_facts_behind(4200);
+    char *text = render();
+    ck_assert_ptr_nonnull(strstr(text, "# TYPE spamgw_cluster_facts_behind gauge\n"));
+    ck_assert_msg(sample(text, series) == 4200, "%g", sample(text, series));
+    free(text);
+    sgw_metrics_cluster_facts_behind(-5); /* a stale read of the worker's watermark */
+    text = render();
+    ck_assert_msg(sample(text, series) == 0, "%g", sample(text, series));
+    free(text);
+}
+END_TEST
+
 static long
 read_long(void *arg)
 {
@@ -384,6 +400,7 @@ metrics_suite(void)
     Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("counters");
     tcase_add_test(tc, test_request_counter);
+    tcase_add_test(tc, test_cluster_facts_behind);
     tcase_add_test(tc, test_route_registration);
     tcase_add_test(tc, test_out_of_range_ignored);
     tcase_add_test(tc, test_reports_committed);
