@@ -50,7 +50,7 @@ enum sgw_status sgw_cluster_chunk(struct sgw_db_conn *db, struct sgw_cluster_sta
                                   int64_t upto, int max, const char *region,
                                   struct sgw_chunk_stats *stats, char *err, size_t errsz);
 
-/* The facts follower's share of the roll-ups (schema 011) for rows read with their campaign as
+/* The facts follower's share of the roll-ups (schema 010) for rows read with their campaign as
  * assigned: per (campaign, city) and per city, reports, first/last seen and the distinct
  * reporters and senders (rollup_members scopes 3, 4, 7, 8), in the caller's transaction.
  * SGW_OK or SGW_DATABASE with err. */

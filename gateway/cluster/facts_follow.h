@@ -1,6 +1,6 @@
 /* The facts follower: the cluster worker's second connection. It writes the read API's
  * roll-ups (facts.h: hours, facets, samples) and the per-(campaign, city) and per-city
- * roll-ups with their distinct members (schema 011) behind the assignments, from
+ * roll-ups with their distinct members (schema 010) behind the assignments, from
  * report_assignments in id order, each chunk in one transaction with its own watermark
  * (cluster_facts_state, schema 010), then the campaign merges of that chunk's range, as the
  * worker used to inside its own transaction. Those tables are sums, min/max and lowest/highest ids,

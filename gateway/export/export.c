@@ -15,7 +15,7 @@
  * transaction still in flight that commits after our snapshot with a smaller value.) A campaign
  * whose stamp is already above L is left to the next run, which sees it with that stamp.
  *
- * The facts follower (schemas 010, 011) writes a campaign's senders, indicators, samples and
+ * The facts follower (schema 010) writes a campaign's senders, indicators, samples and
  * cities a chunk behind the worker's stamp, and stamps nothing itself. So the run then reads
  * the worker's watermark W (every transaction that stamped <= L has committed, and assigned
  * only reports <= W) and waits until the follower has reached W: the rows it exports carry
