@@ -280,6 +280,12 @@ decide_campaigns(struct chunk *k, struct sgw_assign *as)
     }
 }
 
+static void
+add_root(void *arr, int64_t root)
+{
+    sgw_pgarray_int8(arr, root);
+}
+
 static enum sgw_status
 prefetch_senders(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss, char *err,
                  size_t errsz)
@@ -322,25 +328,8 @@ prefetch_senders(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss
     PQclear(res);
 
     /* The sizes of the roots those rows resolve to (senders.h: union by size). */
-    struct sgw_map *roots = sgw_map_new(sizeof(char));
-    const char *sender;
-    int64_t cid;
-    struct sgw_senders_row *sr;
-    size_t pos = 0;
-    while ((pos = sgw_senders_next_sender(ss, pos, &sender, &sr)) != 0)
-        if (sr->cluster_id != 0)
-            sgw_map_iput(roots, sgw_senders_resolve(ss, sr->cluster_id), NULL);
-    pos = 0;
-    while ((pos = sgw_senders_next_campaign(ss, pos, &cid, &sr)) != 0)
-        if (sr->cluster_id != 0)
-            sgw_map_iput(roots, sgw_senders_resolve(ss, sr->cluster_id), NULL);
     begin_arrays(k, 1);
-    int64_t root;
-    void *unused;
-    pos = 0;
-    while ((pos = sgw_map_next(roots, pos, NULL, &root, &unused)) != 0)
-        sgw_pgarray_int8(&k->arr[0], root);
-    sgw_map_free(roots);
+    sgw_senders_each_root(ss, add_root, &k->arr[0]);
     if (k->arr[0].n == 0)
         return SGW_OK;
     res = exec_arrays(db, k, SGW_STMT_cluster_cluster_sizes_get, 1, ioids, 1);
@@ -636,6 +625,31 @@ final_id(struct sgw_map *next, int64_t id)
     return id;
 }
 
+/* One merge statement (campaigns or sender clusters) for the chunk's merges in order, each
+ * with where its survivor ends up by the chunk's end. */
+static enum sgw_status
+write_merges(struct sgw_db_conn *db, struct chunk *k, enum sgw_stmt stmt, const struct cmerge *mg,
+             size_t n, const char *what, char *err, size_t errsz)
+{
+    static const unsigned oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8,
+                                    SGW_OID_TIMESTAMPTZ};
+    if (n == 0)
+        return SGW_OK;
+    struct sgw_map *next = sgw_map_new(sizeof(int64_t));
+    for (size_t m = 0; m < n; m++)
+        *(int64_t *)sgw_map_iput(next, mg[m].a, NULL) = mg[m].s;
+    begin_arrays(k, 5);
+    for (size_t m = 0; m < n; m++) {
+        sgw_pgarray_int8(&k->arr[0], mg[m].a);
+        sgw_pgarray_int8(&k->arr[1], mg[m].s);
+        sgw_pgarray_int8(&k->arr[2], final_id(next, mg[m].s));
+        sgw_pgarray_int8(&k->arr[3], mg[m].report);
+        sgw_pgarray_time(&k->arr[4], mg[m].at);
+    }
+    sgw_map_free(next);
+    return run(db, k, stmt, 5, oids, what, err, errsz);
+}
+
 /* ingested_at of the chunk's report id (rows are in id order). */
 static int64_t
 row_time(const struct chunk *k, int64_t id)
@@ -661,8 +675,6 @@ write_rest(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss, char
                                         SGW_OID_INT8, SGW_OID_INT8,        SGW_OID_INT4,
                                         SGW_OID_INT8, SGW_OID_TIMESTAMPTZ, SGW_OID_TIMESTAMPTZ};
     static const unsigned cl_oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT4};
-    static const unsigned mg_oids[] = {SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8, SGW_OID_INT8,
-                                       SGW_OID_TIMESTAMPTZ};
     enum sgw_status st;
     size_t pos;
 
@@ -761,43 +773,19 @@ write_rest(struct sgw_db_conn *db, struct chunk *k, struct sgw_senders *ss, char
                                      "campaign clusters", err, errsz)) != SGW_OK)
         return st;
 
-    if (k->nmerges > 0) {
-        struct sgw_map *next = sgw_map_new(sizeof(int64_t));
-        for (size_t m = 0; m < k->nmerges; m++)
-            *(int64_t *)sgw_map_iput(next, k->merges[m].a, NULL) = k->merges[m].s;
-        begin_arrays(k, 5);
-        for (size_t m = 0; m < k->nmerges; m++) {
-            sgw_pgarray_int8(&k->arr[0], k->merges[m].a);
-            sgw_pgarray_int8(&k->arr[1], k->merges[m].s);
-            sgw_pgarray_int8(&k->arr[2], final_id(next, k->merges[m].s));
-            sgw_pgarray_int8(&k->arr[3], k->merges[m].report);
-            sgw_pgarray_time(&k->arr[4], k->merges[m].at);
-        }
-        sgw_map_free(next);
-        if ((st = run(db, k, SGW_STMT_cluster_campaign_merges, 5, mg_oids, "campaign merges", err,
-                      errsz)) != SGW_OK)
-            return st;
-    }
+    if ((st = write_merges(db, k, SGW_STMT_cluster_campaign_merges, k->merges, k->nmerges,
+                           "campaign merges", err, errsz)) != SGW_OK)
+        return st;
     size_t nsm;
     const struct sgw_senders_merge *sm = sgw_senders_merges(ss, &nsm);
-    if (nsm > 0) {
-        struct sgw_map *next = sgw_map_new(sizeof(int64_t));
-        for (size_t m = 0; m < nsm; m++)
-            *(int64_t *)sgw_map_iput(next, sm[m].old_id, NULL) = sm[m].survivor;
-        begin_arrays(k, 5);
-        for (size_t m = 0; m < nsm; m++) {
-            sgw_pgarray_int8(&k->arr[0], sm[m].old_id);
-            sgw_pgarray_int8(&k->arr[1], sm[m].survivor);
-            sgw_pgarray_int8(&k->arr[2], final_id(next, sm[m].survivor));
-            sgw_pgarray_int8(&k->arr[3], sm[m].at_report);
-            sgw_pgarray_time(&k->arr[4], row_time(k, sm[m].at_report));
-        }
-        sgw_map_free(next);
-        if ((st = run(db, k, SGW_STMT_cluster_sender_cluster_merges, 5, mg_oids,
-                      "sender cluster merges", err, errsz)) != SGW_OK)
-            return st;
-    }
-    return SGW_OK;
+    struct cmerge *cm = sgw_xcalloc(nsm ? nsm : 1, sizeof *cm);
+    for (size_t m = 0; m < nsm; m++)
+        cm[m] = (struct cmerge){sm[m].old_id, sm[m].survivor, sm[m].at_report,
+                                row_time(k, sm[m].at_report)};
+    st = write_merges(db, k, SGW_STMT_cluster_sender_cluster_merges, cm, nsm,
+                      "sender cluster merges", err, errsz);
+    free(cm);
+    return st;
 }
 
 enum sgw_status

@@ -92,6 +92,28 @@ sgw_senders_clear_rows(struct sgw_senders *s)
     sgw_map_clear(s->sizes);
 }
 
+void
+sgw_senders_each_root(struct sgw_senders *s, void (*fn)(void *arg, int64_t root), void *arg)
+{
+    struct sgw_map *seen = sgw_map_new(sizeof(char));
+    struct sgw_map *rows[2] = {s->senders, s->campaigns};
+    void *v;
+    for (int t = 0; t < 2; t++) {
+        size_t pos = 0;
+        while ((pos = sgw_map_next(rows[t], pos, NULL, NULL, &v)) != 0) {
+            const struct sgw_senders_row *r = v;
+            int created = 0;
+            if (r->cluster_id == 0)
+                continue;
+            int64_t root = sgw_uf_find(s->uf, r->cluster_id);
+            sgw_map_iput(seen, root, &created);
+            if (created)
+                fn(arg, root);
+        }
+    }
+    sgw_map_free(seen);
+}
+
 static int64_t *
 size_of(struct sgw_senders *s, int64_t root)
 {

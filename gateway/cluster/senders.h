@@ -37,6 +37,9 @@ void sgw_senders_load_campaign(struct sgw_senders *s, int64_t campaign_id, int64
  * into it): load every root the chunk's senders and campaigns resolve to before deciding it.
  * Roots not loaded count as 0 (clusters created in this chunk). */
 void sgw_senders_load_size(struct sgw_senders *s, int64_t root, int64_t reports);
+/* Calls fn once for each distinct root the loaded senders and campaigns resolve to: the
+ * clusters whose sizes to load. */
+void sgw_senders_each_root(struct sgw_senders *s, void (*fn)(void *arg, int64_t root), void *arg);
 /* Forgets loaded senders, campaigns and sizes (not the merges). */
 void sgw_senders_clear_rows(struct sgw_senders *s);
 

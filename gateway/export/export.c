@@ -115,7 +115,7 @@ incremental_horizon(struct sgw_db_conn *db, long wait_ms, int64_t *upto, char *e
         return -1;
     }
 
-    res = sgw_db_exec(db, SGW_STMT_export_assigned_upto, NULL);
+    res = sgw_db_exec(db, SGW_STMT_cluster_state_get, NULL);
     if (query_ok(db, res, "reading the cluster watermark", err, errsz) != 0 ||
         PQntuples(res) != 1) {
         if (PQresultStatus(res) == PGRES_TUPLES_OK)
