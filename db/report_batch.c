@@ -1,6 +1,6 @@
 /* The batch route's insert. It runs inside a writer job's transaction and never commits or
  * rolls back itself: all-or-nothing is the caller's transaction. Ids come from
- * report_id_next() in the same statement, in input order, like the group-commit writer's. */
+ * report_ids_next() in the same statement, in input order, like the group-commit writer's. */
 #include "db/report_batch.h"
 
 #include "db/pgarray.h"
