@@ -3,10 +3,13 @@
  * length limits counted in characters, received_at against a fixed server time, reporter
  * pseudonyms against HMAC-SHA256 values computed independently (Python's hmac), and the small
  * helpers (channel names, UTF-8 character count). Time is always a parameter here. */
+#include "gateway/intake/pseudonym.h"
 #include "gateway/intake/report.h"
 #include "tests/support/suite.h"
 
 #include <check.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,6 +454,37 @@ START_TEST(test_reporter_pseudonym)
 }
 END_TEST
 
+/* The pseudonym keeps a key schedule per secret (gateway/intake/pseudonym.c): one buffer
+ * rewritten in place with secrets of one length, more of them than it keeps, must still give
+ * each secret's own HMAC, computed here with OpenSSL's one-shot call. */
+START_TEST(test_pseudonym_secret_by_content)
+{
+    unsigned char secret[32];
+    char got[SGW_PSEUDONYM_HEX], want[SGW_PSEUDONYM_HEX], first[SGW_PSEUDONYM_HEX];
+    static const char msg[] = "+12125550199";
+
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < 12; k++) {
+            unsigned char mac[EVP_MAX_MD_SIZE];
+            unsigned int maclen = 0;
+            memset(secret, 'a' + k, sizeof secret);
+            ck_assert_int_eq(sgw_pseudonym(secret, sizeof secret, msg, got), 0);
+            ck_assert_ptr_nonnull(HMAC(EVP_sha256(), secret, (int)sizeof secret,
+                                       (const unsigned char *)msg, strlen(msg), mac, &maclen));
+            ck_assert_uint_eq(maclen, 32);
+            for (unsigned i = 0; i < 32; i++)
+                snprintf(want + 2 * i, 3, "%02x", mac[i]);
+            ck_assert_msg(strcmp(got, want) == 0, "secret %d round %d: %s, want %s", k, round,
+                          got, want);
+            if (k == 0 && round == 0)
+                memcpy(first, got, sizeof first);
+            if (k > 0)
+                ck_assert_str_ne(got, first);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_reporter_secret_matters)
 {
     static const char other[] = "another-secret-of-some-length";
@@ -646,6 +680,7 @@ report_json_suite(void)
     tc = tcase_create("reporter");
     tcase_add_loop_test(tc, test_reporter_pseudonym, 0, (int)NELEM(reporter_cases));
     tcase_add_test(tc, test_reporter_secret_matters);
+    tcase_add_test(tc, test_pseudonym_secret_by_content);
     tcase_add_test(tc, test_no_default_region);
     suite_add_tcase(s, tc);
 
