@@ -51,6 +51,13 @@ struct sgw_minhash {
  * shorter than one shingle but not empty is hashed as a single shingle (flagged weak). */
 void sgw_minhash_compute(const char *text, size_t len, struct sgw_minhash *out);
 
+/* v[k] = min(v[k], (A[k] * h + B[k]) >> 32) over hashes[0..n): the slot update of every
+ * shingle. simd = 1 uses the vector path when this CPU has one (the same values to the bit);
+ * 0 the portable loop. Exposed so the tests can compare the two. */
+void sgw_minhash_min_slots(uint32_t v[SGW_MINHASH_K], const uint64_t *hashes, size_t n, int simd);
+/* Whether sgw_minhash_min_slots(..., 1) takes a vector path on this CPU. */
+int sgw_minhash_simd_available(void);
+
 /* Fraction of equal slots (estimates the Jaccard similarity of the shingle sets); 0 when either
  * signature is empty, so empty texts never look alike. */
 double sgw_minhash_similarity(const struct sgw_minhash *a, const struct sgw_minhash *b);
