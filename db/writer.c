@@ -104,9 +104,10 @@ enqueue(struct sgw_db_writer *w, struct item it)
         w->ring[tail] = it;
         w->count++;
         atomic_store_explicit(&w->depth, (long)w->count, memory_order_relaxed);
-        /* Only when a waiting writer may take it now (see may_take): a wake-up per report
+        /* Only when a waiting writer may take it now (see may_take) or, for the first report
+         * behind a batch in flight, must start counting OVERLAP_WAIT_US: a wake-up per report
          * while one batch is in flight would be a context switch for nothing. */
-        if (w->inflight == 0 || w->count == OVERLAP_MIN)
+        if (w->inflight == 0 || w->count == 1 || w->count == OVERLAP_MIN)
             pthread_cond_signal(&w->nonempty);
     }
     pthread_mutex_unlock(&w->mu);

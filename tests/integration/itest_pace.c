@@ -1,7 +1,8 @@
 /* Integration suite for read pacing against a real PostgreSQL. The writer's busy signal: false
  * at a low rate (one item per commit), true while the queue is deep and for the hold time after
  * large batches, false once that has passed (time pinned through sgw_db_writer_busy_at, so no
- * assertion depends on how fast the machine is). The read pool: no waits while intake is idle
+ * assertion depends on how fast the machine is); two writers take turns, but a job stuck in
+ * one does not hold the queue behind it. The read pool: no waits while intake is idle
  * or the share is 100, one counted wait per read while busy, waits at least as long as the rule
  * says (lower bounds only), overlapping reads on two threads split the share between them, and
  * a stopping pool cuts a long wait short. */
@@ -188,6 +189,49 @@ START_TEST(test_writer_busy_small_batches)
 }
 END_TEST
 
+/* Two writers take turns (db/writer.c may_take): behind a batch in flight the other one takes
+ * a lone report only after OVERLAP_WAIT_US (2 ms), so a stuck statement never holds the queue
+ * for long; 32 waiting at once it takes at once. Bounds are generous (seconds): what fails is
+ * a job left queued until the blocked one is released. */
+START_TEST(test_writers_take_turns)
+{
+    struct sgw_db_writer_config cfg = {g_db.url, 2, 64, 256, 10000};
+    struct sgw_db_writer *w = sgw_db_writer_new(&cfg);
+    struct sgwt_job_outcome b = {0}, one = {0}, many[40];
+    memset(many, 0, sizeof many);
+    ck_assert_int_eq(sgw_db_writer_start(w), 0);
+
+    atomic_store(&g_block_started, 0);
+    atomic_store(&g_block_release, 0);
+    ck_assert_int_eq(sgw_db_writer_submit_job(w, job_block, sgwt_job_done, &b), SGW_OK);
+    for (int i = 0; i < 5000 && !atomic_load(&g_block_started); i++)
+        usleep(1000);
+    ck_assert(atomic_load(&g_block_started));
+
+    /* A lone job behind the stuck one: the other writer takes it after the wait. */
+    ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, sgwt_job_done, &one), SGW_OK);
+    sgwt_job_wait(&one, 5000);
+    ck_assert_int_eq(one.st, SGW_OK);
+    ck_assert(!atomic_load(&b.done));
+
+    /* Forty at once: the other writer takes them as they pass 32 (or after the wait). */
+    for (int i = 0; i < 40; i++)
+        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, sgwt_job_done, &many[i]),
+                         SGW_OK);
+    for (int i = 0; i < 40; i++) {
+        sgwt_job_wait(&many[i], 5000);
+        ck_assert_int_eq(many[i].st, SGW_OK);
+    }
+    ck_assert(!atomic_load(&b.done));
+
+    atomic_store(&g_block_release, 1);
+    sgwt_job_wait(&b, 10000);
+    ck_assert_int_eq(b.st, SGW_OK);
+    sgw_db_writer_stop(w);
+    sgw_db_writer_free(w);
+}
+END_TEST
+
 /* --- the read pool's waits ------------------------------------------------------------------ */
 
 static atomic_int g_busy;
@@ -332,6 +376,7 @@ main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_writer_busy_signal);
     tcase_add_test(tc, test_writer_busy_small_batches);
+    tcase_add_test(tc, test_writers_take_turns);
     suite_add_tcase(s, tc);
     tc = tcase_create("readpool");
     tcase_add_checked_fixture(tc, setup, teardown);
