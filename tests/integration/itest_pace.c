@@ -108,18 +108,26 @@ teardown(void)
 
 /* --- the writer's signal -------------------------------------------------------------------- */
 
+/* Submits job_block and waits until a writer runs it: that writer is held until
+ * g_block_release. */
+static void
+block_one_writer(struct sgw_db_writer *w, struct sgwt_job_outcome *b)
+{
+    atomic_store(&g_block_started, 0);
+    atomic_store(&g_block_release, 0);
+    ck_assert_int_eq(sgw_db_writer_submit_job(w, job_block, sgwt_job_done, b), SGW_OK);
+    for (int i = 0; i < 5000 && !atomic_load(&g_block_started); i++)
+        usleep(1000);
+    ck_assert(atomic_load(&g_block_started));
+}
+
 /* Builds a queue of n jobs behind a blocked one, releases it, waits for all of them; *released
  * is the monotonic time just before the release. */
 static void
 drain_deep_queue(struct sgw_db_writer *w, int n, int64_t *released)
 {
     struct sgwt_job_outcome b = {0}, *q = calloc((size_t)n, sizeof *q);
-    atomic_store(&g_block_started, 0);
-    atomic_store(&g_block_release, 0);
-    ck_assert_int_eq(sgw_db_writer_submit_job(w, job_block, sgwt_job_done, &b), SGW_OK);
-    for (int i = 0; i < 5000 && !atomic_load(&g_block_started); i++)
-        usleep(1000);
-    ck_assert(atomic_load(&g_block_started));
+    block_one_writer(w, &b);
     for (int i = 0; i < n; i++)
         ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, sgwt_job_done, &q[i]), SGW_OK);
     ck_assert_int_eq(sgw_db_writer_depth(w), n);
@@ -200,13 +208,7 @@ START_TEST(test_writers_take_turns)
     struct sgwt_job_outcome b = {0}, one = {0}, many[40];
     memset(many, 0, sizeof many);
     ck_assert_int_eq(sgw_db_writer_start(w), 0);
-
-    atomic_store(&g_block_started, 0);
-    atomic_store(&g_block_release, 0);
-    ck_assert_int_eq(sgw_db_writer_submit_job(w, job_block, sgwt_job_done, &b), SGW_OK);
-    for (int i = 0; i < 5000 && !atomic_load(&g_block_started); i++)
-        usleep(1000);
-    ck_assert(atomic_load(&g_block_started));
+    block_one_writer(w, &b);
 
     /* A lone job behind the stuck one: the other writer takes it after the wait. */
     ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, sgwt_job_done, &one), SGW_OK);
@@ -216,8 +218,7 @@ START_TEST(test_writers_take_turns)
 
     /* Forty at once: the other writer takes them as they pass 32 (or after the wait). */
     for (int i = 0; i < 40; i++)
-        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, sgwt_job_done, &many[i]),
-                         SGW_OK);
+        ck_assert_int_eq(sgw_db_writer_submit_job(w, job_select, sgwt_job_done, &many[i]), SGW_OK);
     for (int i = 0; i < 40; i++) {
         sgwt_job_wait(&many[i], 5000);
         ck_assert_int_eq(many[i].st, SGW_OK);

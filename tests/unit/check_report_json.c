@@ -474,8 +474,8 @@ START_TEST(test_pseudonym_secret_by_content)
             ck_assert_uint_eq(maclen, 32);
             for (unsigned i = 0; i < 32; i++)
                 snprintf(want + 2 * i, 3, "%02x", mac[i]);
-            ck_assert_msg(strcmp(got, want) == 0, "secret %d round %d: %s, want %s", k, round,
-                          got, want);
+            ck_assert_msg(strcmp(got, want) == 0, "secret %d round %d: %s, want %s", k, round, got,
+                          want);
             if (k == 0 && round == 0)
                 memcpy(first, got, sizeof first);
             if (k > 0)
