@@ -356,18 +356,9 @@ START_TEST(test_s_curve)
 END_TEST
 
 /* The vector slot update against the portable loop, to the bit: 2,000 runs of 1..300 hashes
- * from splitmix64, plus hashes whose halves sit at the edges of 32 bits (the carries of the
+ * from splitmix64 (seed 42), plus hashes whose halves sit at the edges of 32 bits (the carries of the
  * split 64-bit multiply). Without a vector path on this CPU both calls are the portable one and
  * the test says so. */
-static uint64_t
-mix_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 START_TEST(test_simd_matches_portable)
 {
     static const uint64_t edges[] = {0,
@@ -384,11 +375,11 @@ START_TEST(test_simd_matches_portable)
     if (!sgw_minhash_simd_available())
         fprintf(stderr, "check_minhash: no vector path on this CPU; portable against itself\n");
     for (int run = 0; run < 2001; run++) {
-        size_t n = run == 2000 ? NELEM(edges) : 1 + (size_t)(mix_next(&seed) % 300);
+        size_t n = run == 2000 ? NELEM(edges) : 1 + (size_t)(splitmix64(&seed) % 300);
         for (size_t i = 0; i < n; i++)
-            hs[i] = run == 2000 ? edges[i] : mix_next(&seed);
+            hs[i] = run == 2000 ? edges[i] : splitmix64(&seed);
         for (unsigned k = 0; k < SGW_MINHASH_K; k++)
-            a[k] = b[k] = run % 3 == 0 ? UINT32_MAX : (uint32_t)mix_next(&seed);
+            a[k] = b[k] = run % 3 == 0 ? UINT32_MAX : (uint32_t)splitmix64(&seed);
         sgw_minhash_min_slots(a, hs, n, 0);
         sgw_minhash_min_slots(b, hs, n, 1);
         for (unsigned k = 0; k < SGW_MINHASH_K; k++)
