@@ -356,8 +356,8 @@ START_TEST(test_s_curve)
 END_TEST
 
 /* The vector slot update against the portable loop, to the bit: 2,000 runs of 1..300 hashes
- * from splitmix64 (seed 42), plus hashes whose halves sit at the edges of 32 bits (the carries of the
- * split 64-bit multiply). Without a vector path on this CPU both calls are the portable one and
+ * from splitmix64 (seed 42), plus hashes whose halves sit at the edges of 32 bits (the carries of
+ * the split 64-bit multiply). Without a vector path on this CPU both calls are the portable one and
  * the test says so. */
 START_TEST(test_simd_matches_portable)
 {
