@@ -445,7 +445,7 @@ START_TEST(test_cors_config_rejected)
     static const char *const bad[] = {"https://dash.example.net/", "dash.example.net",
                                       "https://a.example,,https://b.example"};
     for (size_t i = 0; i < NELEM(bad); i++) {
-        struct sgwt_server s;
+        struct sgwt_server s = {0};
         const char *const extra[] = {"--cors-origins", bad[i], NULL};
         ck_assert_msg(sgwt_server_start(&s, "authz-badcors", g_db.url, NULL, extra) != 0,
                       "serve started with --cors-origins '%s'", bad[i]);

@@ -266,7 +266,7 @@ END_TEST
 /* Another gateway on the same database learns of both through the notification. */
 START_TEST(test_other_gateway_follows)
 {
-    struct sgwt_server other;
+    struct sgwt_server other = {0};
     ck_assert_msg(sgwt_server_start(&other, "keysapi-other", g_db.url, NULL, NULL) == 0, "%s",
                   sgwt_errmsg());
     json_t *j = create_key(g_srv.port, "analyst", "fleet");

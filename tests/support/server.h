@@ -18,7 +18,8 @@ struct sgwt_server {
  * [extra...]` and waits up to 20 s for the listening line. extra is NULL-terminated and may be
  * NULL; secret NULL means SGWT_REPORTER_SECRET. tag names the log file
  * ($TMPDIR/sgwt-TAG-PID.log). Returns 0, or -1 with sgwt_errmsg() including the log tail.
- * srv is caller storage; it may be reused after stop (the log is appended to). */
+ * srv is caller storage, zeroed before its first start (an empty log_path picks the file); it
+ * may be reused after stop (the log is appended to). */
 int sgwt_server_start(struct sgwt_server *srv, const char *tag, const char *db_url,
                       const char *secret, const char *const *extra);
 
